@@ -1,0 +1,97 @@
+//! `POST /authorize`: from credential headers to a decision, with the I/O around auth-core.
+
+use auth_core::api_key::check_api_key_format;
+use auth_core::authorize::{api_key_decision, entra_decision, user_ids};
+use auth_core::entra::{TokenError, token_kid, validate_token};
+use auth_core::{ApiKeyError, Credentials, Decision, Presented, decision_cache_key};
+
+use crate::settings::Settings;
+use crate::{cache_decision, graph, jwks_cache, kv, policy_db};
+
+/// Why a request was not authorized. Messages go to the caller: they explain, never leak.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    BadRequest(String),
+    /// A dependency is down: never a reason to allow.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal,
+}
+
+impl From<ApiKeyError> for Failure {
+    fn from(err: ApiKeyError) -> Self {
+        Self::Unauthorized(err.to_string())
+    }
+}
+
+impl From<TokenError> for Failure {
+    fn from(err: TokenError) -> Self {
+        Self::Unauthorized(err.to_string())
+    }
+}
+
+pub async fn authorize(
+    settings: &Settings,
+    credentials: &Credentials,
+    now_ms: u64,
+) -> Result<Decision, Failure> {
+    let cache_key = decision_cache_key(&settings.gateway_secret, credentials);
+    if let Some(cached) = kv::get(&cache_key)
+        .and_then(|bytes| serde_json::from_slice::<Decision>(&bytes).ok())
+        .filter(|decision| decision.is_fresh(now_ms))
+    {
+        return Ok(cached);
+    }
+    let presented = credentials
+        .presented()
+        .map_err(|err| Failure::Unauthorized(err.to_string()))?;
+    let decision = match presented {
+        Presented::ApiKey(key) | Presented::ApiKeyWithBearer { api_key: key, .. } => {
+            api_key(settings, key, credentials.asserted_groups(), now_ms)?
+        }
+        Presented::Bearer(token) => entra_token(settings, token, now_ms).await?,
+    };
+    cache_decision(&cache_key, &decision);
+    Ok(decision)
+}
+
+fn api_key(
+    settings: &Settings,
+    key: &str,
+    asserted_groups: Option<Vec<String>>,
+    now_ms: u64,
+) -> Result<Decision, Failure> {
+    check_api_key_format(key)?;
+    let record =
+        policy_db::find_api_key(&settings.database_url, key)?.ok_or(ApiKeyError::Unknown)?;
+    record.check_usable(now_ms)?;
+    let policy = policy_db::load_policy(&settings.database_url, None)?;
+    Ok(api_key_decision(&record, asserted_groups, &policy, now_ms))
+}
+
+async fn entra_token(settings: &Settings, token: &str, now_ms: u64) -> Result<Decision, Failure> {
+    let Some(entra) = &settings.entra else {
+        return Err(Failure::Unauthorized(
+            "Entra ID sign-in is not configured on this gateway; use an API key".into(),
+        ));
+    };
+    // Tokens refusable without the signing keys (malformed, Graph audience, wrong algorithm,
+    // no kid) are refused before any fetch.
+    let kid = token_kid(token, entra)?;
+    // Entra signs the tokens of every tenant with the same keys: one key set serves all.
+    let tenant = &entra.tenants()[0];
+    let jwks = jwks_cache::key_set(entra, tenant, &kid, now_ms).await?;
+    let identity = validate_token(token, &jwks, entra, now_ms / 1000)?;
+    let groups = if identity.group_overage {
+        graph::member_groups(settings, entra, &identity, now_ms).await?
+    } else {
+        identity.groups.clone()
+    };
+    let ids = user_ids(&identity);
+    let policy = policy_db::load_policy(&settings.database_url, Some(&ids))?;
+    Ok(entra_decision(&identity, groups, &policy, now_ms))
+}

@@ -1,0 +1,82 @@
+//! The private auth component, reached only by service chaining (`http://auth.spin.internal`).
+//!
+//! - `POST /authorize` with the caller's credential headers: 200 with the [`Decision`] JSON (also
+//!   cached in key-value under `decision_cache_key`), 401 `{"error":"unauthorized"}` with the
+//!   reason, 503 when the policy database, the JWKS endpoint or Microsoft Graph is unreachable.
+//! - `POST /audit` with an [`auth_core::AuditRecord`]: 202 once stored.
+//!
+//! A thin adapter: every check and decision is `auth_core`; this crate does the I/O.
+
+mod authorize;
+mod graph;
+mod jwks_cache;
+mod kv;
+mod policy_db;
+mod reply;
+mod settings;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use auth_core::{AuditRecord, Credentials, Decision};
+use spin_sdk::http::{Method, Request, Response};
+
+use crate::authorize::Failure;
+use crate::settings::Settings;
+
+// The only unsafe code: the export glue the SDK macro generates.
+#[allow(unsafe_code)]
+mod export {
+    #[spin_sdk::http_component]
+    async fn handle(request: spin_sdk::http::Request) -> spin_sdk::http::Response {
+        super::handle(request).await
+    }
+}
+
+async fn handle(request: Request) -> Response {
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("auth: configuration error: {err}");
+            return reply::failure(&Failure::Internal);
+        }
+    };
+    match (request.method(), request.path()) {
+        (Method::Post, "/authorize") => {
+            let credentials = Credentials::from_headers(
+                request
+                    .headers()
+                    .filter_map(|(name, value)| value.as_str().map(|value| (name, value))),
+            );
+            match authorize::authorize(&settings, &credentials, now_ms()).await {
+                Ok(decision) => reply::decision(&decision),
+                Err(failure) => reply::failure(&failure),
+            }
+        }
+        (Method::Post, "/audit") => audit(&settings, request.body()),
+        _ => reply::not_found(),
+    }
+}
+
+fn audit(settings: &Settings, body: &[u8]) -> Response {
+    let record = match serde_json::from_slice::<AuditRecord>(body) {
+        Ok(record) if record.is_plausible() => record,
+        _ => return reply::failure(&Failure::BadRequest("not an audit record".into())),
+    };
+    match policy_db::insert_audit(&settings.database_url, &record) {
+        Ok(()) => reply::accepted(),
+        Err(failure) => reply::failure(&failure),
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as u64)
+}
+
+/// Decisions are written here and read by the route components.
+fn cache_decision(key: &str, decision: &Decision) {
+    if let Ok(bytes) = serde_json::to_vec(decision) {
+        kv::set(key, &bytes);
+    }
+}

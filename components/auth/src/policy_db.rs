@@ -1,0 +1,102 @@
+//! The policy database through Spin's PostgreSQL interface, with the queries of `auth_core::sql`.
+//! Any database error is `Unavailable`: the caller is refused, never allowed.
+
+use auth_core::api_key::hash_api_key;
+use auth_core::policy::{Effect, GroupGrant, Policy, UserRule};
+use auth_core::{ApiKeyRecord, AuditRecord, sql};
+use spin_sdk::pg4::{Connection, ParameterValue, RowSet};
+
+use crate::authorize::Failure;
+
+fn unavailable(err: impl std::fmt::Display) -> Failure {
+    eprintln!("auth: policy database: {err}");
+    Failure::Unavailable("the policy database is unavailable; try again later".into())
+}
+
+fn connect(database_url: &str) -> Result<Connection, Failure> {
+    Connection::open(database_url).map_err(unavailable)
+}
+
+fn query(conn: &Connection, statement: &str, params: &[ParameterValue]) -> Result<RowSet, Failure> {
+    conn.query(statement, params).map_err(unavailable)
+}
+
+fn text(value: &str) -> ParameterValue {
+    ParameterValue::Str(value.to_owned())
+}
+
+fn column<T: spin_sdk::pg4::Decode>(
+    row: &spin_sdk::pg4::Row<'_>,
+    name: &str,
+) -> Result<T, Failure> {
+    row.get(name)
+        .ok_or_else(|| unavailable(format!("column {name} missing or of an unexpected type")))
+}
+
+pub fn find_api_key(database_url: &str, key: &str) -> Result<Option<ApiKeyRecord>, Failure> {
+    let conn = connect(database_url)?;
+    let rows = query(&conn, sql::SELECT_API_KEY, &[text(&hash_api_key(key))])?;
+    let Some(row) = rows.rows().next() else {
+        return Ok(None);
+    };
+    let servers: String = column(&row, "servers")?;
+    Ok(Some(ApiKeyRecord::from_columns(
+        column(&row, "id")?,
+        column(&row, "owner")?,
+        column(&row, "all_servers")?,
+        column(&row, "forwarder")?,
+        column(&row, "revoked")?,
+        column(&row, "expires_at_ms")?,
+        &servers,
+    )))
+}
+
+/// Servers and group grants, plus the rules of the user known by `user_ids` (object id and
+/// username) when there is one.
+pub fn load_policy(database_url: &str, user_ids: Option<&[String]>) -> Result<Policy, Failure> {
+    let conn = connect(database_url)?;
+    let mut policy = Policy::default();
+    for row in query(&conn, sql::SELECT_SERVERS, &[])?.rows() {
+        policy.servers.insert(column(&row, "id")?);
+    }
+    for row in query(&conn, sql::SELECT_GROUP_GRANTS, &[])?.rows() {
+        policy.group_grants.push(GroupGrant {
+            group: column(&row, "group_name")?,
+            server: column(&row, "server_id")?,
+        });
+    }
+    if let Some(ids) = user_ids {
+        let first = ids.first().map_or("", String::as_str);
+        let second = ids.get(1).map_or(first, String::as_str);
+        for row in query(&conn, sql::SELECT_USER_RULES, &[text(first), text(second)])?.rows() {
+            let access: String = column(&row, "access")?;
+            let effect = Effect::parse(&access)
+                .ok_or_else(|| unavailable(format!("unknown access value {access:?}")))?;
+            policy.user_rules.push(UserRule {
+                user: column(&row, "user_id")?,
+                server: column(&row, "server_id")?,
+                effect,
+            });
+        }
+    }
+    Ok(policy)
+}
+
+pub fn insert_audit(database_url: &str, record: &AuditRecord) -> Result<(), Failure> {
+    let conn = connect(database_url)?;
+    let groups = serde_json::to_string(&record.groups).map_err(|_| Failure::Internal)?;
+    conn.execute(
+        sql::INSERT_AUDIT,
+        &[
+            text(&record.principal_id),
+            ParameterValue::Str(groups),
+            text(&record.server),
+            text(&record.tool),
+            ParameterValue::Int32(i32::from(record.status)),
+            ParameterValue::Int64(i64::try_from(record.latency_ms).unwrap_or(i64::MAX)),
+            text(&record.args_sha256),
+        ],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}

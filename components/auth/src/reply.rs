@@ -1,0 +1,51 @@
+//! The only place responses are built: JSON bodies that never contain credentials.
+
+use auth_core::Decision;
+use serde_json::json;
+use spin_sdk::http::Response;
+
+use crate::authorize::Failure;
+
+fn json(status: u16, body: &serde_json::Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-store")
+        .body(body.to_string())
+        .build()
+}
+
+pub fn decision(decision: &Decision) -> Response {
+    json(
+        200,
+        &serde_json::to_value(decision).expect("decision serializes"),
+    )
+}
+
+pub fn accepted() -> Response {
+    json(202, &json!({"status": "accepted"}))
+}
+
+pub fn not_found() -> Response {
+    json(
+        404,
+        &json!({"error": "not_found", "message": "no such endpoint"}),
+    )
+}
+
+pub fn failure(failure: &Failure) -> Response {
+    let (status, error) = match failure {
+        Failure::Unauthorized(_) => (401, "unauthorized"),
+        Failure::BadRequest(_) => (400, "bad_request"),
+        Failure::Unavailable(_) => (503, "unavailable"),
+        Failure::Internal => (500, "internal"),
+    };
+    let mut response = json(
+        status,
+        &json!({"error": error, "message": failure.to_string()}),
+    );
+    if status == 401 {
+        response.set_header("www-authenticate", "Bearer");
+    }
+    response
+}

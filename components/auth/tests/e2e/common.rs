@@ -1,0 +1,282 @@
+//! Starts the built `auth.wasm` under the project's runner (`spin-runner up`) with a generated
+//! manifest, a fresh migrated database and a local Entra-like issuer, and calls it over HTTP.
+//!
+//! The manifest gives the component a public wildcard route: a private route is reachable only by
+//! service chaining, which the runner's own tests cover; here the component's behaviour is tested.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use auth_core::test_issuer::{
+    GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET, IdentityProvider, TestIssuer, access_token_claims,
+};
+use gateway_admin::Admin;
+use serde_json::Value;
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use test_support::ChildGuard;
+
+pub const TENANT: &str = "11111111-1111-1111-1111-111111111111";
+pub const AUDIENCE: &str = "api://mcp-gateway";
+const GATEWAY_SECRET: &str = "e2e-gateway-secret-of-at-least-32-bytes";
+
+pub fn issuer() -> &'static TestIssuer {
+    static ISSUER: OnceLock<TestIssuer> = OnceLock::new();
+    ISSUER.get_or_init(|| TestIssuer::generate("e2e-key-1"))
+}
+
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn runner_binary() -> PathBuf {
+    let target = test_support::workspace_root().join("target");
+    ["debug", "release"]
+        .iter()
+        .map(|profile| target.join(profile).join("spin-runner"))
+        .find(|path| path.is_file())
+        .expect("spin-runner is built (cargo build -p spin-runner)")
+}
+
+/// What differs between test setups.
+#[derive(Default)]
+pub struct Options {
+    /// Point the component at this database instead of the test's own (to simulate an outage).
+    pub database_url: Option<String>,
+    /// Give the component client credentials for Microsoft Graph (group overage).
+    pub graph_credentials: bool,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub www_authenticate: Option<String>,
+}
+
+impl Reply {
+    pub fn message(&self) -> &str {
+        self.body["message"].as_str().unwrap_or_default()
+    }
+
+    pub fn allows(&self, server: &str) -> bool {
+        assert_eq!(self.status, 200, "{}", self.body);
+        let servers = &self.body["servers"];
+        servers == "all"
+            || servers["set"]
+                .as_array()
+                .is_some_and(|set| set.iter().any(|id| id == server))
+    }
+}
+
+pub struct Gateway {
+    pub base: String,
+    pub admin: Admin,
+    pub idp: IdentityProvider,
+    database: String,
+    log: Arc<Mutex<String>>,
+    _runner: ChildGuard,
+}
+
+fn with_database(url: &str, name: &str) -> url::Url {
+    let mut url = url::Url::parse(url).expect("DATABASE_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    url
+}
+
+impl Gateway {
+    pub async fn start(options: Options) -> Self {
+        let database = unique("mcpgw_auth_e2e");
+        let mut server = PgConnection::connect(&test_support::database_url())
+            .await
+            .expect("connect to DATABASE_URL");
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {database}")))
+            .execute(&mut server)
+            .await
+            .expect("create database");
+        let admin_url = with_database(&test_support::database_url(), &database);
+        let admin = Admin::connect(admin_url.as_str()).await.expect("connect");
+        admin.migrate().await.expect("migrate");
+
+        let mut component_url = match &options.database_url {
+            Some(url) => url::Url::parse(url).expect("database URL"),
+            None => admin_url,
+        };
+        component_url.set_query(Some("sslmode=disable"));
+        let database_host = format!(
+            "{}:{}",
+            component_url.host_str().expect("database host"),
+            component_url.port().unwrap_or(5432)
+        );
+
+        let idp = IdentityProvider::start(issuer().jwks());
+        let (client_id, client_secret) = if options.graph_credentials {
+            (GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET)
+        } else {
+            ("", "")
+        };
+        let dir = std::env::temp_dir().join(unique("auth-e2e"));
+        std::fs::create_dir_all(&dir).expect("app dir");
+        let wasm = test_support::wasm_dir().join("auth.wasm");
+        let manifest = format!(
+            r#"spin_manifest_version = 2
+[application]
+name = "auth-e2e"
+version = "0.1.0"
+
+[[trigger.http]]
+route = "/..."
+component = "auth"
+
+[component.auth]
+source = "{wasm}"
+allowed_outbound_hosts = ["postgres://{database_host}", "{origin}"]
+key_value_stores = ["default"]
+[component.auth.variables]
+database_url = "{component_url}"
+entra_tenant_id = "{TENANT}"
+entra_audience = "{AUDIENCE}"
+entra_authority = "{origin}"
+entra_client_id = "{client_id}"
+entra_client_secret = "{client_secret}"
+graph_origin = "{origin}"
+gateway_secret = "{GATEWAY_SECRET}"
+"#,
+            wasm = wasm.display(),
+            origin = idp.origin(),
+        );
+        std::fs::write(dir.join("spin.toml"), manifest).expect("write manifest");
+
+        let mut command = Command::new(runner_binary());
+        command
+            .args(["up", "--from"])
+            .arg(dir.join("spin.toml"))
+            .args(["--listen", "127.0.0.1:0", "--state-dir"])
+            .arg(dir.join(".spin"))
+            .arg("--cache-dir")
+            .arg(
+                test_support::workspace_root()
+                    .join("target")
+                    .join("spin-runner-cache"),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut runner = ChildGuard::spawn(&mut command);
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = runner.0.stderr.take().expect("stderr");
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let stdout = runner.0.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        let base = lines
+            .by_ref()
+            .find_map(|line| line.strip_prefix("Serving ").map(|b| b.trim().to_owned()))
+            .unwrap_or_else(|| panic!("runner did not start: {}", log.lock().unwrap()));
+        std::thread::spawn(move || lines.for_each(drop));
+        Self {
+            base,
+            admin,
+            idp,
+            database,
+            log,
+            _runner: runner,
+        }
+    }
+
+    pub async fn post(&self, path: &str, headers: &[(&str, &str)], body: String) -> Reply {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let www_authenticate = response
+            .headers()
+            .get("www-authenticate")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("not JSON: {text}\nrunner log:\n{}", self.log()));
+        Reply {
+            status,
+            body,
+            www_authenticate,
+        }
+    }
+
+    pub async fn authorize(&self, headers: &[(&str, &str)]) -> Reply {
+        self.post("/authorize", headers, String::new()).await
+    }
+
+    pub async fn authorize_bearer(&self, token: &str) -> Reply {
+        self.authorize(&[("authorization", &format!("Bearer {token}"))])
+            .await
+    }
+
+    /// Claims of a valid token from this gateway's issuer.
+    pub fn claims(&self, object_id: &str, groups: &[&str]) -> Value {
+        access_token_claims(
+            &self.idp.origin(),
+            TENANT,
+            AUDIENCE,
+            object_id,
+            &format!("{object_id}@example.com"),
+            groups,
+            now_secs(),
+        )
+    }
+
+    pub fn token(&self, object_id: &str, groups: &[&str]) -> String {
+        issuer().mint(&self.claims(object_id, groups))
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let name = self.database.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(mut server) = PgConnection::connect(&test_support::database_url()).await {
+                    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::query(AssertSqlSafe(drop)).execute(&mut server).await;
+                }
+            });
+        })
+        .join();
+    }
+}

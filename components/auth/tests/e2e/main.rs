@@ -1,0 +1,13 @@
+//! End-to-end tests of the auth component: `auth.wasm` under the runner, real PostgreSQL, a local
+//! issuer and fake Microsoft Graph. Needs `MCPGW_WASM_DIR` (built wasm), `DATABASE_URL` and a
+//! built `spin-runner`.
+
+mod api_keys;
+mod audit;
+mod common;
+mod forwarder;
+mod key_rotation;
+mod outages;
+mod overage;
+mod seed_policy;
+mod tokens;

@@ -1,0 +1,1 @@
+//! Spin component: catalog

@@ -1,0 +1,283 @@
+//! What a caller presented: the credential headers, read once, in one canonical form.
+
+use crate::api_key::API_KEY_PREFIX;
+
+pub const HEADER_AUTHORIZATION: &str = "authorization";
+pub const HEADER_API_KEY: &str = "x-api-key";
+pub const HEADER_AUTH_SOURCE: &str = "x-auth-source";
+pub const HEADER_FORWARDED_GROUPS: &str = "x-entra-groups";
+
+/// `X-Auth-Source` value with which a trusted forwarder asserts the user's Entra groups.
+pub const AUTH_SOURCE_ENTRA: &str = "entra-token";
+
+/// Query parameters that commonly carry credentials; a request using them is refused, because
+/// URLs end up in logs, browser history and `Referer` headers.
+pub const CREDENTIAL_QUERY_PARAMS: [&str; 4] = ["access_token", "token", "api_key", "key"];
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CredentialError {
+    #[error(
+        "credentials are not accepted in the query string (parameter `{0}`); send them in the Authorization or X-API-Key header"
+    )]
+    InQueryString(String),
+    #[error(
+        "no credentials: send `Authorization: Bearer <Entra access token or API key>` or `X-API-Key`"
+    )]
+    Missing,
+    #[error("the Authorization header must use the Bearer scheme")]
+    NotBearer,
+    #[error("the request carries two different API keys")]
+    ConflictingApiKeys,
+}
+
+/// The credential headers of one request, verbatim.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub authorization: Option<String>,
+    pub api_key: Option<String>,
+    pub auth_source: Option<String>,
+    pub forwarded_groups: Option<String>,
+}
+
+/// The credential a request authenticates with, after the headers are interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presented<'a> {
+    ApiKey(&'a str),
+    /// An API key plus a bearer token that is not an API key (a forwarder may send both).
+    ApiKeyWithBearer {
+        api_key: &'a str,
+        bearer: &'a str,
+    },
+    Bearer(&'a str),
+}
+
+impl Credentials {
+    /// Reads the credential headers; names compare case-insensitively, the first occurrence wins.
+    pub fn from_headers<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut credentials = Self::default();
+        for (name, value) in headers {
+            let slot = match name.to_ascii_lowercase().as_str() {
+                HEADER_AUTHORIZATION => &mut credentials.authorization,
+                HEADER_API_KEY => &mut credentials.api_key,
+                HEADER_AUTH_SOURCE => &mut credentials.auth_source,
+                HEADER_FORWARDED_GROUPS => &mut credentials.forwarded_groups,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value.to_owned());
+            }
+        }
+        credentials
+    }
+
+    /// The headers as (name, value) pairs, for forwarding them verbatim to the auth component.
+    pub fn headers(&self) -> Vec<(&'static str, &str)> {
+        [
+            (HEADER_AUTHORIZATION, &self.authorization),
+            (HEADER_API_KEY, &self.api_key),
+            (HEADER_AUTH_SOURCE, &self.auth_source),
+            (HEADER_FORWARDED_GROUPS, &self.forwarded_groups),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
+        .collect()
+    }
+
+    /// Unambiguous bytes of all four headers (presence, length, value), for the cache key.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for value in [
+            &self.authorization,
+            &self.api_key,
+            &self.auth_source,
+            &self.forwarded_groups,
+        ] {
+            match value {
+                None => bytes.push(0),
+                Some(value) => {
+                    bytes.push(1);
+                    bytes.extend_from_slice(&(value.len() as u64).to_be_bytes());
+                    bytes.extend_from_slice(value.as_bytes());
+                }
+            }
+        }
+        bytes
+    }
+
+    /// Which credential the request authenticates with. An empty `Bearer ` (what Open WebUI
+    /// sends when no key is configured) counts as no bearer token.
+    pub fn presented(&self) -> Result<Presented<'_>, CredentialError> {
+        let bearer = match self.authorization.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(value) => {
+                let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+                if !scheme.eq_ignore_ascii_case("bearer") {
+                    return Err(CredentialError::NotBearer);
+                }
+                Some(token.trim()).filter(|token| !token.is_empty())
+            }
+        };
+        let header_key = self
+            .api_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|key| !key.is_empty());
+        match (header_key, bearer) {
+            (None, None) => Err(CredentialError::Missing),
+            (None, Some(bearer)) if bearer.starts_with(API_KEY_PREFIX) => {
+                Ok(Presented::ApiKey(bearer))
+            }
+            (None, Some(bearer)) => Ok(Presented::Bearer(bearer)),
+            (Some(key), None) => Ok(Presented::ApiKey(key)),
+            (Some(key), Some(bearer)) if bearer == key => Ok(Presented::ApiKey(key)),
+            (Some(_), Some(bearer)) if bearer.starts_with(API_KEY_PREFIX) => {
+                Err(CredentialError::ConflictingApiKeys)
+            }
+            (Some(key), Some(bearer)) => Ok(Presented::ApiKeyWithBearer {
+                api_key: key,
+                bearer,
+            }),
+        }
+    }
+
+    /// The groups a forwarder asserts (`X-Entra-Groups`, comma-separated), when it says the
+    /// source is an Entra token. Whether to believe them is the caller's decision.
+    pub fn asserted_groups(&self) -> Option<Vec<String>> {
+        let source = self.auth_source.as_deref()?.trim();
+        if !source.eq_ignore_ascii_case(AUTH_SOURCE_ENTRA) {
+            return None;
+        }
+        let groups = self
+            .forwarded_groups
+            .as_deref()?
+            .split(',')
+            .map(str::trim)
+            .filter(|group| !group.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Some(groups)
+    }
+}
+
+/// Refuses a request whose query string (without the leading `?`) carries a credential parameter.
+pub fn reject_query_credentials(query: &str) -> Result<(), CredentialError> {
+    for pair in query.split('&') {
+        let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+        let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+        if let Some(param) = CREDENTIAL_QUERY_PARAMS
+            .iter()
+            .find(|param| name.eq_ignore_ascii_case(param))
+        {
+            return Err(CredentialError::InQueryString((*param).to_owned()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds(headers: &[(&str, &str)]) -> Credentials {
+        Credentials::from_headers(headers.iter().copied())
+    }
+
+    #[test]
+    fn reads_headers_case_insensitively_and_ignores_others() {
+        let c = creds(&[
+            ("AUTHORIZATION", "Bearer abc"),
+            ("X-Api-Key", "mcpk_x"),
+            ("x-auth-source", "entra-token"),
+            ("X-Entra-Groups", "a,b"),
+            ("cookie", "secret"),
+        ]);
+        assert_eq!(c.authorization.as_deref(), Some("Bearer abc"));
+        assert_eq!(c.api_key.as_deref(), Some("mcpk_x"));
+        assert_eq!(c.auth_source.as_deref(), Some("entra-token"));
+        assert_eq!(c.forwarded_groups.as_deref(), Some("a,b"));
+        assert_eq!(c.headers().len(), 4);
+    }
+
+    #[test]
+    fn bearer_api_key_and_jwt_are_told_apart() {
+        assert_eq!(
+            creds(&[("authorization", "Bearer mcpk_abc")]).presented(),
+            Ok(Presented::ApiKey("mcpk_abc"))
+        );
+        assert_eq!(
+            creds(&[("authorization", "bearer eyJ.x.y")]).presented(),
+            Ok(Presented::Bearer("eyJ.x.y"))
+        );
+        assert_eq!(
+            creds(&[("x-api-key", "mcpk_k"), ("authorization", "Bearer eyJ.x.y")]).presented(),
+            Ok(Presented::ApiKeyWithBearer {
+                api_key: "mcpk_k",
+                bearer: "eyJ.x.y"
+            })
+        );
+    }
+
+    #[test]
+    fn empty_bearer_is_no_credential_and_other_schemes_are_refused() {
+        assert_eq!(
+            creds(&[("authorization", "Bearer ")]).presented(),
+            Err(CredentialError::Missing)
+        );
+        assert_eq!(creds(&[]).presented(), Err(CredentialError::Missing));
+        assert_eq!(
+            creds(&[("authorization", "Basic dXNlcjpwYXNz")]).presented(),
+            Err(CredentialError::NotBearer)
+        );
+        assert_eq!(
+            creds(&[("x-api-key", "mcpk_a"), ("authorization", "Bearer mcpk_b")]).presented(),
+            Err(CredentialError::ConflictingApiKeys)
+        );
+    }
+
+    #[test]
+    fn asserted_groups_need_the_entra_source() {
+        let forwarded = creds(&[
+            ("x-auth-source", "entra-token"),
+            ("x-entra-groups", " MCP-GitHub , ,Tenant-Google"),
+        ]);
+        assert_eq!(
+            forwarded.asserted_groups(),
+            Some(vec!["MCP-GitHub".to_owned(), "Tenant-Google".to_owned()])
+        );
+        let no_source = creds(&[("x-entra-groups", "MCP-Admin")]);
+        assert_eq!(no_source.asserted_groups(), None);
+    }
+
+    #[test]
+    fn canonical_bytes_distinguish_which_header_holds_a_value() {
+        let in_auth = creds(&[("authorization", "Bearer x")]);
+        let in_key = creds(&[("x-api-key", "Bearer x")]);
+        assert_ne!(in_auth.canonical_bytes(), in_key.canonical_bytes());
+        assert_eq!(
+            in_auth.canonical_bytes(),
+            creds(&[("Authorization", "Bearer x")]).canonical_bytes()
+        );
+    }
+
+    #[test]
+    fn credentials_in_the_query_string_are_refused() {
+        for query in [
+            "access_token=abc",
+            "a=1&token=x",
+            "API_KEY=x",
+            "k=1&key",
+            "%61ccess_token=x",
+        ] {
+            assert!(
+                matches!(
+                    reject_query_credentials(query),
+                    Err(CredentialError::InQueryString(_))
+                ),
+                "{query}"
+            );
+        }
+        for query in ["", "page=2&keyword=x", "tokens=1"] {
+            assert_eq!(reject_query_credentials(query), Ok(()), "{query}");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The outcome of authorization, shared by the auth component (writer) and the route components
+//! (readers of the cached copy).
+
+use std::collections::BTreeSet;
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::credentials::Credentials;
+
+/// Longest time a decision is reused before the policy is read again (revocation latency).
+pub const DECISION_TTL_MS: u64 = 60_000;
+/// Prefix of the key-value keys holding cached decisions; versioned with the Decision format.
+pub const DECISION_KEY_PREFIX: &str = "authz:v1:";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    /// A user authenticated by an Entra ID access token.
+    Entra,
+    /// A service authenticated by an API key.
+    ApiKey,
+    /// A trusted forwarder (API key flagged as such) asserting a user's groups.
+    Forwarder,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    /// Stable id: the Entra object id (`oid`), or `apikey:<id>` for API keys.
+    pub id: String,
+    /// Human-readable name: UPN/email for users, the owner for API keys.
+    pub name: String,
+    pub kind: PrincipalKind,
+    pub groups: Vec<String>,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllowedServers {
+    All,
+    Set(BTreeSet<String>),
+}
+
+impl AllowedServers {
+    pub fn allows(&self, server_id: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Set(ids) => ids.contains(server_id),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub principal: Principal,
+    pub servers: AllowedServers,
+    /// Unix milliseconds after which this decision must not be used.
+    pub expires_at_ms: u64,
+}
+
+impl Decision {
+    pub fn allows(&self, server_id: &str) -> bool {
+        self.servers.allows(server_id)
+    }
+
+    pub fn is_fresh(&self, now_ms: u64) -> bool {
+        now_ms < self.expires_at_ms
+    }
+}
+
+/// When a decision taken at `now_ms` expires: at the credential's own expiry, at most
+/// [`DECISION_TTL_MS`] later.
+pub fn decision_expiry(now_ms: u64, credential_expires_at_ms: Option<u64>) -> u64 {
+    let ttl_end = now_ms.saturating_add(DECISION_TTL_MS);
+    credential_expires_at_ms.map_or(ttl_end, |expiry| expiry.min(ttl_end))
+}
+
+/// Key-value key of the decision for these credentials: `authz:v1:` + hex HMAC-SHA256 of their
+/// canonical bytes under the gateway secret, so the store never holds a credential.
+pub fn decision_cache_key(gateway_secret: &[u8], credentials: &Credentials) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(gateway_secret).expect("HMAC accepts keys of any length");
+    mac.update(&credentials.canonical_bytes());
+    format!(
+        "{DECISION_KEY_PREFIX}{}",
+        hex::encode(mac.finalize().into_bytes())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision(servers: AllowedServers) -> Decision {
+        Decision {
+            principal: Principal {
+                id: "oid-1".into(),
+                name: "alice@example.com".into(),
+                kind: PrincipalKind::Entra,
+                groups: vec!["MCP-GitHub".into()],
+                roles: vec![],
+            },
+            servers,
+            expires_at_ms: 1_000,
+        }
+    }
+
+    #[test]
+    fn set_allows_only_its_members_and_all_allows_everything() {
+        let set = decision(AllowedServers::Set(BTreeSet::from(["github".to_owned()])));
+        assert!(set.allows("github"));
+        assert!(!set.allows("linear"));
+        assert!(decision(AllowedServers::All).allows("linear"));
+    }
+
+    #[test]
+    fn decision_round_trips_through_json() {
+        let original = decision(AllowedServers::Set(BTreeSet::from(["github".to_owned()])));
+        let json = serde_json::to_string(&original).unwrap();
+        assert_eq!(serde_json::from_str::<Decision>(&json).unwrap(), original);
+        assert!(json.contains(r#""kind":"entra""#), "{json}");
+    }
+
+    #[test]
+    fn freshness_ends_at_expiry() {
+        let d = decision(AllowedServers::All);
+        assert!(d.is_fresh(999));
+        assert!(!d.is_fresh(1_000));
+    }
+
+    #[test]
+    fn expiry_is_the_earlier_of_credential_expiry_and_ttl() {
+        assert_eq!(decision_expiry(1_000, None), 61_000);
+        assert_eq!(decision_expiry(1_000, Some(5_000)), 5_000);
+        assert_eq!(decision_expiry(1_000, Some(100_000)), 61_000);
+    }
+
+    #[test]
+    fn cache_key_depends_on_secret_and_credentials_and_hides_them() {
+        let alice = Credentials {
+            authorization: Some("Bearer token-a".into()),
+            ..Credentials::default()
+        };
+        let bob = Credentials {
+            authorization: Some("Bearer token-b".into()),
+            ..Credentials::default()
+        };
+        let key = decision_cache_key(b"secret-1", &alice);
+        assert!(key.starts_with(DECISION_KEY_PREFIX));
+        assert_eq!(key.len(), DECISION_KEY_PREFIX.len() + 64);
+        assert!(!key.contains("token-a"));
+        assert_eq!(key, decision_cache_key(b"secret-1", &alice));
+        assert_ne!(key, decision_cache_key(b"secret-2", &alice));
+        assert_ne!(key, decision_cache_key(b"secret-1", &bob));
+    }
+}

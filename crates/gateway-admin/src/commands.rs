@@ -1,0 +1,108 @@
+//! One function per command line, returning what to print.
+
+use std::fmt::Write as _;
+
+use auth_core::AllowedServers;
+use auth_core::policy::ALL_SERVERS;
+
+use crate::cli::{ApiKeyCommand, Cli, Command, DenyTarget, Target};
+use crate::{Admin, AdminError, AuditFilter, Change, NewApiKey, Result};
+
+fn report(change: Change, done: String) -> String {
+    match change {
+        Change::Applied => format!("{done}\n"),
+        Change::Unchanged => format!("{done} (already so; nothing changed)\n"),
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<String> {
+    let database_url = cli.database_url.ok_or_else(|| {
+        AdminError::Invalid("no database: set DATABASE_URL or pass --database-url".into())
+    })?;
+    let admin = Admin::connect(&database_url).await?;
+    match cli.command {
+        Command::Migrate => {
+            let applied = admin.migrate().await?;
+            Ok(if applied.is_empty() {
+                "database is up to date\n".to_owned()
+            } else {
+                let versions: Vec<String> = applied.iter().map(i64::to_string).collect();
+                format!("applied migrations {}\n", versions.join(", "))
+            })
+        }
+        Command::Grant(Target::Group { group, server }) => Ok(report(
+            admin.grant_group(&group, &server).await?,
+            format!("granted group '{group}' server '{server}'"),
+        )),
+        Command::Grant(Target::User { user, server }) => Ok(report(
+            admin.grant_user(&user, &server).await?,
+            format!("granted user '{user}' server '{server}'"),
+        )),
+        Command::Deny(DenyTarget::User { user, server }) => Ok(report(
+            admin.deny_user(&user, &server).await?,
+            format!("denied user '{user}' server '{server}'"),
+        )),
+        Command::Revoke(Target::Group { group, server }) => Ok(report(
+            admin.revoke_group(&group, &server).await?,
+            format!("revoked group '{group}' server '{server}'"),
+        )),
+        Command::Revoke(Target::User { user, server }) => Ok(report(
+            admin.revoke_user(&user, &server).await?,
+            format!("removed the rule of user '{user}' for server '{server}'"),
+        )),
+        Command::List => Ok(admin.list().await?.to_string()),
+        Command::ApiKey(ApiKeyCommand::Create(args)) => {
+            if args.servers.iter().any(|server| server == ALL_SERVERS) {
+                return Err(AdminError::Invalid(
+                    "use --all-servers instead of --server '*'".into(),
+                ));
+            }
+            let servers = if args.all_servers {
+                AllowedServers::All
+            } else {
+                AllowedServers::Set(args.servers.into_iter().collect())
+            };
+            let created = admin
+                .create_api_key(&NewApiKey {
+                    owner: args.owner,
+                    servers,
+                    forwarder: args.forwarder,
+                    expires_in_days: args.expires_in_days,
+                })
+                .await?;
+            Ok(format!(
+                "created API key {} (store it now: it is not shown again)\n{}\n",
+                created.id, created.key
+            ))
+        }
+        Command::ApiKey(ApiKeyCommand::List) => {
+            let mut out = String::new();
+            for key in admin.list_api_keys().await? {
+                writeln!(out, "{key}").expect("write to String");
+            }
+            Ok(out)
+        }
+        Command::ApiKey(ApiKeyCommand::Revoke { id }) => {
+            admin.revoke_api_key(id).await?;
+            Ok(format!("revoked API key {id}\n"))
+        }
+        Command::Audit(args) => {
+            let entries = admin
+                .audit(&AuditFilter {
+                    principal_id: args.user,
+                    server: args.server,
+                    limit: args.limit,
+                })
+                .await?;
+            let mut out = String::new();
+            for entry in entries {
+                writeln!(out, "{entry}").expect("write to String");
+            }
+            Ok(out)
+        }
+        Command::Explain(args) => Ok(admin
+            .explain(&args.user, &args.groups, &args.server)
+            .await?
+            .to_string()),
+    }
+}

@@ -1,0 +1,46 @@
+//! Checks of admin input, before anything is written.
+
+use auth_core::policy::ALL_SERVERS;
+use sqlx::PgConnection;
+
+use crate::{AdminError, Result};
+
+const MAX_NAME_CHARS: usize = 256;
+
+/// A trimmed, non-empty name without control characters.
+pub fn name<'a>(what: &str, value: &'a str) -> Result<&'a str> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(AdminError::Invalid(format!("{what} must not be empty")));
+    }
+    if trimmed.chars().count() > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
+        return Err(AdminError::Invalid(format!(
+            "{what} must be at most {MAX_NAME_CHARS} printable characters"
+        )));
+    }
+    Ok(trimmed)
+}
+
+/// A registered server id, or `*` when `allow_all`.
+pub async fn server(conn: &mut PgConnection, server: &str, allow_all: bool) -> Result<()> {
+    if server == ALL_SERVERS {
+        return if allow_all {
+            Ok(())
+        } else {
+            Err(AdminError::Invalid(
+                "`*` is not allowed here; use --all-servers".into(),
+            ))
+        };
+    }
+    let known: Vec<String> = sqlx::query_scalar(auth_core::sql::SELECT_SERVERS)
+        .fetch_all(&mut *conn)
+        .await?;
+    if known.iter().any(|id| id == server) {
+        Ok(())
+    } else {
+        Err(AdminError::Invalid(format!(
+            "unknown server '{server}'; known servers: {}",
+            known.join(", ")
+        )))
+    }
+}

@@ -1,0 +1,131 @@
+//! The binary: bad input gets a clear message and exit status 64, and changes nothing.
+
+use std::process::{Command, Output};
+
+use crate::common::TestDb;
+
+fn admin_cli(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mcp-gateway-admin"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .expect("run mcp-gateway-admin")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+async fn assert_refused_without_change(db: &TestDb, args: &[&str], message: &str) {
+    let before = db.snapshot().await;
+    let output = admin_cli(db, args);
+    assert_eq!(
+        output.status.code(),
+        Some(64),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains(message),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    assert_eq!(db.snapshot().await, before, "{args:?} changed the database");
+}
+
+#[tokio::test]
+async fn unknown_server_is_refused() {
+    let db = TestDb::migrated().await;
+    assert_refused_without_change(
+        &db,
+        &["grant", "group", "MCP-X", "nope"],
+        "unknown server 'nope'",
+    )
+    .await;
+    assert_refused_without_change(&db, &["deny", "user", "alice", "nope"], "unknown server").await;
+}
+
+#[tokio::test]
+async fn api_key_with_one_bad_server_creates_nothing() {
+    let db = TestDb::migrated().await;
+    assert_refused_without_change(
+        &db,
+        &[
+            "api-key", "create", "--owner", "ci", "--server", "github", "--server", "nope",
+        ],
+        "unknown server 'nope'",
+    )
+    .await;
+    assert_refused_without_change(&db, &["api-key", "create", "--owner", "ci"], "--server").await;
+    assert_refused_without_change(
+        &db,
+        &["api-key", "create", "--owner", " ", "--all-servers"],
+        "owner must not be empty",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn grant_over_a_deny_is_refused() {
+    let db = TestDb::migrated().await;
+    let output = admin_cli(&db, &["deny", "user", "mallory", "github"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_refused_without_change(&db, &["grant", "user", "Mallory", "github"], "revoke user")
+        .await;
+}
+
+#[tokio::test]
+async fn usage_errors_exit_64() {
+    let db = TestDb::migrated().await;
+    assert_refused_without_change(
+        &db,
+        &["grant", "team", "x", "github"],
+        "unrecognized subcommand",
+    )
+    .await;
+    assert_refused_without_change(
+        &db,
+        &["revoke", "group", "MCP-GitHub", "slack"],
+        "no mapping",
+    )
+    .await;
+    assert_refused_without_change(&db, &["api-key", "revoke", "999"], "no active API key").await;
+    assert_refused_without_change(&db, &["audit", "--limit", "0"], "--limit").await;
+}
+
+#[tokio::test]
+async fn api_key_create_prints_the_key_once_and_explain_reports_the_rule() {
+    let db = TestDb::migrated().await;
+    let created = admin_cli(
+        &db,
+        &["api-key", "create", "--owner", "ci", "--server", "github"],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let stdout = String::from_utf8_lossy(&created.stdout);
+    let key = stdout
+        .lines()
+        .find(|line| line.starts_with("mcpk_"))
+        .expect("key printed");
+    let listed = admin_cli(&db, &["api-key", "list"]);
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains(key));
+
+    let explained = admin_cli(
+        &db,
+        &[
+            "explain",
+            "--user",
+            "alice",
+            "--group",
+            "Tenant-Google",
+            "--server",
+            "notion",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&explained.stdout);
+    assert!(
+        stdout.contains(
+            "allowed: group_tenant_mapping maps group 'Tenant-Google' to server 'notion'"
+        ),
+        "{stdout}"
+    );
+}

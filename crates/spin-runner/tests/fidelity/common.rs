@@ -1,0 +1,167 @@
+//! Starts `spin-runner up` on a generated manifest whose components are the probe component,
+//! and speaks HTTP to it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use test_support::ChildGuard;
+
+pub const PROBE_WASM: &str = "runner_probe.wasm";
+
+pub fn probe_wasm() -> PathBuf {
+    test_support::wasm_dir().join(PROBE_WASM)
+}
+
+/// A fresh folder for one test's manifest and state.
+pub fn app_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spin-runner-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create app dir");
+    dir
+}
+
+/// Writes `spin.toml` into `dir`; `PROBE` in the text stands for the probe component's path.
+pub fn write_manifest(dir: &Path, text: &str) {
+    let text = text.replace("PROBE", &probe_wasm().display().to_string());
+    std::fs::write(dir.join("spin.toml"), text).expect("write manifest");
+}
+
+fn cache_dir() -> PathBuf {
+    test_support::workspace_root()
+        .join("target")
+        .join("spin-runner-cache")
+}
+
+pub struct Runner {
+    pub base: String,
+    pub log: Arc<Mutex<String>>,
+    _child: ChildGuard,
+}
+
+/// Starts the runner on `dir/spin.toml`; `Err(stderr)` when it exits instead of serving.
+pub fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Runner, String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spin-runner"));
+    command
+        .args(["up", "--from"])
+        .arg(dir.join("spin.toml"))
+        .args(["--listen", "127.0.0.1:0", "--cache-dir"])
+        .arg(cache_dir())
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = ChildGuard::spawn(&mut command);
+    let stdout = child.0.stdout.take().expect("stdout");
+    let stderr = child.0.stderr.take().expect("stderr");
+    let log = Arc::new(Mutex::new(String::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let mut log = sink.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    for line in lines.by_ref() {
+        if let Some(base) = line.strip_prefix("Serving ") {
+            // Keep reading stdout so the runner never writes into a closed pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Ok(Runner {
+                base: base.trim().to_string(),
+                log,
+                _child: child,
+            });
+        }
+    }
+    let _ = child.0.wait();
+    std::thread::sleep(Duration::from_millis(100));
+    let log = log.lock().unwrap().clone();
+    Err(log)
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl Runner {
+    pub fn get(&self, path: &str) -> Reply {
+        let response = client()
+            .get(format!("{}{path}", self.base))
+            .send()
+            .expect("request");
+        reply(response)
+    }
+
+    pub fn post(&self, path: &str, body: Vec<u8>) -> Reply {
+        let response = client()
+            .post(format!("{}{path}", self.base))
+            .body(body)
+            .send()
+            .expect("request");
+        reply(response)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("addr")
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+fn reply(response: reqwest::blocking::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().expect("body");
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A plain HTTP server on port 0 that answers every request with `body`.
+pub fn static_server(body: &'static str) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    addr
+}

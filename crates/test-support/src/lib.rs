@@ -1,0 +1,105 @@
+//! Helpers shared by the test suites.
+//!
+//! `cargo xtask test` provisions the tools and services the suites need and names them in the
+//! environment; these accessors read them and fail with a clear message when a suite is run
+//! without that provisioning.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// PostgreSQL superuser URL; tests create their own databases in it.
+pub const ENV_DATABASE_URL: &str = "DATABASE_URL";
+/// Redis URL for tests of shared key-value state.
+pub const ENV_REDIS_URL: &str = "REDIS_URL";
+/// Python interpreter of the venv built from `tests/requirements.txt`.
+pub const ENV_PYTHON: &str = "MCPGW_PYTHON";
+/// `node_modules` folder installed from `tests/package.json`.
+pub const ENV_NODE_MODULES: &str = "MCPGW_NODE_MODULES";
+/// Folder holding the built `.wasm` components (`target/wasm32-wasip2/release`).
+pub const ENV_WASM_DIR: &str = "MCPGW_WASM_DIR";
+
+fn provisioned(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the suites through `cargo xtask test`, which provisions it")
+    })
+}
+
+pub fn database_url() -> String {
+    provisioned(ENV_DATABASE_URL)
+}
+
+pub fn redis_url() -> String {
+    provisioned(ENV_REDIS_URL)
+}
+
+pub fn python() -> PathBuf {
+    PathBuf::from(provisioned(ENV_PYTHON))
+}
+
+pub fn node_modules() -> PathBuf {
+    PathBuf::from(provisioned(ENV_NODE_MODULES))
+}
+
+/// The executable an npm package installs into `node_modules/.bin`.
+pub fn node_bin(name: &str) -> PathBuf {
+    node_modules().join(".bin").join(name)
+}
+
+pub fn wasm_dir() -> PathBuf {
+    PathBuf::from(provisioned(ENV_WASM_DIR))
+}
+
+/// The workspace root (the folder holding `spin.toml`).
+pub fn workspace_root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .find(|dir| dir.join("spin.toml").is_file())
+        .expect("spin.toml above test-support")
+        .to_path_buf()
+}
+
+/// A port that was free a moment ago, for child processes that cannot report the port they bound.
+/// Prefer binding port 0 wherever the server can tell its port back.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("bind 127.0.0.1:0")
+        .port()
+}
+
+/// Waits until something accepts TCP connections on `addr`.
+pub fn wait_for_port(addr: SocketAddr, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    false
+}
+
+/// A child process killed and reaped when dropped, so a failing test leaves nothing behind.
+pub struct ChildGuard(pub Child);
+
+impl ChildGuard {
+    pub fn spawn(command: &mut Command) -> Self {
+        let child = command
+            .spawn()
+            .unwrap_or_else(|err| panic!("spawn {command:?}: {err}"));
+        Self(child)
+    }
+
+    pub fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

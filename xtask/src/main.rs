@@ -1,0 +1,3 @@
+//! Project tasks: up, test, bench.
+
+fn main() {}
