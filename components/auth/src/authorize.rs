@@ -50,9 +50,7 @@ pub async fn authorize(
         .presented()
         .map_err(|err| Failure::Unauthorized(err.to_string()))?;
     let decision = match presented {
-        Presented::ApiKey(key) | Presented::ApiKeyWithBearer { api_key: key, .. } => {
-            api_key(settings, key, credentials.asserted_groups(), now_ms)?
-        }
+        Presented::ApiKey(key) => api_key(settings, key, credentials.asserted_groups(), now_ms)?,
         Presented::Bearer(token) => entra_token(settings, token, now_ms).await?,
     };
     cache_decision(&cache_key, &decision);

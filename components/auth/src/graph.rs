@@ -2,13 +2,20 @@
 //! display names) are read from Microsoft Graph with the app's client credentials, and cached.
 
 use auth_core::entra::{EntraConfig, EntraIdentity};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Method, Request, Response, send};
 
 use crate::authorize::Failure;
 use crate::kv;
 use crate::settings::Settings;
+
+/// Characters escaped in a URL path segment or form value (RFC 3986 unreserved ones are kept).
+const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 const CACHE_TTL_MS: u64 = 5 * 60 * 1000;
 /// Pages of 999 groups followed at most (Graph's page size limit).
@@ -75,9 +82,9 @@ pub async fn member_groups(
 
     let form = format!(
         "grant_type=client_credentials&client_id={}&client_secret={}&scope={}",
-        utf8_percent_encode(&graph.client_id, NON_ALPHANUMERIC),
-        utf8_percent_encode(&graph.client_secret, NON_ALPHANUMERIC),
-        utf8_percent_encode(&format!("{}/.default", graph.origin), NON_ALPHANUMERIC),
+        utf8_percent_encode(&graph.client_id, ESCAPED),
+        utf8_percent_encode(&graph.client_secret, ESCAPED),
+        utf8_percent_encode(&format!("{}/.default", graph.origin), ESCAPED),
     );
     let token_request = Request::builder()
         .method(Method::Post)
@@ -91,7 +98,7 @@ pub async fn member_groups(
     let mut next = Some(format!(
         "{}/v1.0/users/{}/transitiveMemberOf/microsoft.graph.group?$select=id,displayName&$top=999",
         graph.origin,
-        utf8_percent_encode(&identity.object_id, NON_ALPHANUMERIC)
+        utf8_percent_encode(&identity.object_id, ESCAPED)
     ));
     for _ in 0..MAX_PAGES {
         let Some(url) = next.take() else { break };

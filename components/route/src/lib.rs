@@ -1,1 +1,95 @@
-//! Spin component: route
+//! The route component: one instance of this wasm per upstream MCP server (`spin.toml` lists it
+//! once per server with its own variables). It serves
+//! `GET /<s>` (info and tools), `GET /<s>/openapi.json`, `POST /<s>/<tool>` (REST tool call)
+//! and `/<s>/mcp` (native MCP, both protocol eras), each authorized by the auth component.
+
+mod authz;
+mod clock;
+mod mcp_endpoint;
+mod respond;
+mod rest;
+mod settings;
+mod spin_io;
+mod upstream;
+
+use spin_sdk::http::{IncomingRequest, Method, ResponseOutparam};
+
+use gateway_core::GatewayError;
+use gateway_core::path::RoutePath;
+
+#[allow(unsafe_code)]
+mod export {
+    use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+
+    #[spin_sdk::http_component]
+    async fn handle(request: IncomingRequest, outparam: ResponseOutparam) {
+        super::handle(request, outparam).await
+    }
+}
+
+/// What the handler learnt from the request, independent of the Spin types.
+pub struct Inbound {
+    pub method: Method,
+    pub headers: Vec<(String, String)>,
+    pub full_url: String,
+    pub path_info: String,
+    pub body: Vec<u8>,
+}
+
+impl Inbound {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn query(&self) -> &str {
+        self.full_url.split_once('?').map_or("", |(_, q)| q)
+    }
+}
+
+async fn handle(request: IncomingRequest, outparam: ResponseOutparam) {
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .entries()
+        .into_iter()
+        .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+        .collect();
+    let method = request.method();
+    let body = match request.into_body().await {
+        Ok(body) => body,
+        Err(_) => {
+            let error = GatewayError::BadRequest("the request body could not be read".into());
+            return respond::error(outparam, &error, None);
+        }
+    };
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let inbound = Inbound {
+        method,
+        full_url: find("spin-full-url"),
+        path_info: find("spin-path-info"),
+        headers,
+        body,
+    };
+    let settings = match settings::Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => return respond::error(outparam, &error, None),
+    };
+    let route = match RoutePath::parse(&settings.server_id, &inbound.path_info, &inbound.full_url) {
+        Ok(route) => route,
+        Err(error) => return respond::error(outparam, &error, None),
+    };
+    match route {
+        RoutePath::Mcp => mcp_endpoint::serve(&settings, &inbound, outparam).await,
+        RoutePath::Info => rest::info(&settings, &inbound, outparam).await,
+        RoutePath::OpenApi => rest::openapi(&settings, &inbound, outparam).await,
+        RoutePath::Tool(tool) => rest::call(&settings, &inbound, &tool, outparam).await,
+    }
+}

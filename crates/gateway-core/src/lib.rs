@@ -11,5 +11,6 @@ pub mod openapi;
 pub mod path;
 pub mod result;
 pub mod schema;
+pub mod session;
 
 pub use error::GatewayError;

@@ -92,6 +92,7 @@ pub struct Gateway {
     pub admin: Admin,
     pub idp: IdentityProvider,
     database: String,
+    dir: PathBuf,
     log: Arc<Mutex<String>>,
     _runner: ChildGuard,
 }
@@ -202,6 +203,7 @@ gateway_secret = "{GATEWAY_SECRET}"
             admin,
             idp,
             database,
+            dir,
             log,
             _runner: runner,
         }
@@ -264,6 +266,7 @@ gateway_secret = "{GATEWAY_SECRET}"
 
 impl Drop for Gateway {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
         let name = self.database.clone();
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()

@@ -5,6 +5,7 @@
 mod api_keys;
 mod audit;
 mod common;
+mod decision_cache;
 mod forwarder;
 mod key_rotation;
 mod outages;

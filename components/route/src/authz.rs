@@ -1,0 +1,146 @@
+//! Who is calling and may they use this server: the decision the auth component cached in
+//! key-value (no chaining hop in steady state), else a chained call to `auth.spin.internal`.
+
+use auth_core::{AuditRecord, Credentials, Decision, decision_cache_key, reject_query_credentials};
+use gateway_core::GatewayError;
+use mcp_proto::transport::StateStore;
+use serde_json::Value;
+use spin_sdk::http::{Method, Request, Response, send};
+
+use crate::Inbound;
+use crate::clock;
+use crate::settings::Settings;
+use crate::spin_io::KvState;
+
+const AUTH_AUTHORIZE: &str = "http://auth.spin.internal/authorize";
+const AUTH_AUDIT: &str = "http://auth.spin.internal/audit";
+
+/// A refusal, with the body the caller sees (from the auth component, never a secret).
+pub struct Refusal {
+    pub status: u16,
+    pub body: Value,
+    pub www_authenticate: Option<String>,
+}
+
+impl From<GatewayError> for Refusal {
+    fn from(error: GatewayError) -> Self {
+        Self {
+            status: error.status(),
+            www_authenticate: error.www_authenticate().map(str::to_string),
+            body: error.body(),
+        }
+    }
+}
+
+/// `WWW-Authenticate` for this server; MCP endpoints point clients at RFC 9728 metadata.
+pub fn challenge(settings: &Settings, inbound: &Inbound, mcp: bool) -> String {
+    if mcp {
+        format!(
+            "Bearer realm=\"mcp-gateway\", resource_metadata=\"{}/.well-known/oauth-protected-resource/{}/mcp\"",
+            settings.base_url(&inbound.full_url),
+            settings.server_id
+        )
+    } else {
+        "Bearer realm=\"mcp-gateway\"".to_string()
+    }
+}
+
+/// The caller's decision for this server: 401 without valid credentials, 404 when the server
+/// is not theirs (it looks as if it did not exist), 503 when the policy cannot be read.
+pub async fn authorize(
+    settings: &Settings,
+    inbound: &Inbound,
+    mcp: bool,
+) -> Result<Decision, Refusal> {
+    let unauthorized = |message: String| Refusal {
+        status: 401,
+        body: serde_json::json!({"error": "unauthorized", "message": message}),
+        www_authenticate: Some(challenge(settings, inbound, mcp)),
+    };
+    reject_query_credentials(inbound.query()).map_err(|err| unauthorized(err.to_string()))?;
+    let credentials = Credentials::from_headers(
+        inbound
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    credentials
+        .presented()
+        .map_err(|err| unauthorized(err.to_string()))?;
+
+    let decision = match cached(settings, &credentials) {
+        Some(decision) => decision,
+        None => ask_auth(&credentials, &unauthorized).await?,
+    };
+    if decision.allows(&settings.server_id) {
+        Ok(decision)
+    } else {
+        Err(GatewayError::NotFound.into())
+    }
+}
+
+fn cached(settings: &Settings, credentials: &Credentials) -> Option<Decision> {
+    let key = decision_cache_key(&settings.gateway_secret, credentials);
+    let bytes = KvState::open().get(&key)?;
+    let decision: Decision = serde_json::from_slice(&bytes).ok()?;
+    decision.is_fresh(clock::now_ms()).then_some(decision)
+}
+
+async fn ask_auth(
+    credentials: &Credentials,
+    unauthorized: &dyn Fn(String) -> Refusal,
+) -> Result<Decision, Refusal> {
+    let mut builder = Request::builder();
+    builder.method(Method::Post).uri(AUTH_AUTHORIZE);
+    for (name, value) in credentials.headers() {
+        builder.header(name, value);
+    }
+    let response: Response = send(builder.body(Vec::new()).build())
+        .await
+        .map_err(|err| {
+            eprintln!("auth component unreachable: {err:?}");
+            Refusal::from(GatewayError::Disabled)
+        })?;
+    let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    match *response.status() {
+        200 => serde_json::from_value(body).map_err(|err| {
+            eprintln!("auth component sent an unreadable decision: {err}");
+            Refusal::from(GatewayError::Internal("unreadable decision".into()))
+        }),
+        401 => {
+            let message = body["message"]
+                .as_str()
+                .unwrap_or("invalid credentials")
+                .to_string();
+            Err(unauthorized(message))
+        }
+        status => Err(Refusal {
+            status: if status >= 500 { 503 } else { status },
+            body: if body.is_object() {
+                body
+            } else {
+                serde_json::json!({"error": "unavailable", "message": "authorization is unavailable"})
+            },
+            www_authenticate: None,
+        }),
+    }
+}
+
+/// Records a tool call; called after the response is sent, so it never delays or fails it.
+pub async fn audit(record: &AuditRecord) {
+    let body = match serde_json::to_vec(record) {
+        Ok(body) => body,
+        Err(_) => return,
+    };
+    let request = Request::builder()
+        .method(Method::Post)
+        .uri(AUTH_AUDIT)
+        .header("content-type", "application/json")
+        .body(body)
+        .build();
+    match send::<_, Response>(request).await {
+        Ok(response) if *response.status() == 202 => {}
+        Ok(response) => eprintln!("audit record refused: HTTP {}", response.status()),
+        Err(err) => eprintln!("audit record not written: {err:?}"),
+    }
+}

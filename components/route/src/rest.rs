@@ -1,0 +1,174 @@
+//! The REST surface Open WebUI uses: server info, the OpenAPI document and tool calls.
+
+use auth_core::{AuditRecord, Decision, audit::args_sha256};
+use gateway_core::GatewayError;
+use gateway_core::openapi::{DocumentInfo, ServerTools, server_document};
+use gateway_core::{args::parse_arguments, result::rest_body};
+use mcp_proto::types::Tool;
+use serde_json::{Value, json};
+use spin_sdk::http::{Method, ResponseOutparam};
+
+use crate::Inbound;
+use crate::authz;
+use crate::clock;
+use crate::respond;
+use crate::settings::Settings;
+use crate::upstream::{Upstream, gateway_error};
+
+fn method_not_allowed(outparam: ResponseOutparam, allow: &str) {
+    let body = json!({"error": "method_not_allowed", "message": format!("use {allow}")});
+    respond::json(
+        outparam,
+        405,
+        &body,
+        &[("allow".to_string(), allow.to_string())],
+    );
+}
+
+async fn tools(settings: &Settings) -> Result<Vec<Tool>, GatewayError> {
+    let upstream = Upstream::new(settings)?;
+    let list = upstream
+        .client()
+        .list_tools()
+        .await
+        .map_err(|e| gateway_error(&settings.server_id, e))?;
+    Ok(list.tools)
+}
+
+fn as_values(tools: &[Tool]) -> Vec<Value> {
+    tools
+        .iter()
+        .filter_map(|t| serde_json::to_value(t).ok())
+        .collect()
+}
+
+fn info_of(settings: &Settings) -> DocumentInfo<'_> {
+    DocumentInfo {
+        title: &settings.server_name,
+        version: env!("CARGO_PKG_VERSION"),
+        description: "Tools of this MCP server, through the MCP gateway.",
+    }
+}
+
+/// `GET /<s>`: the server and the tools the caller may use.
+pub async fn info(settings: &Settings, inbound: &Inbound, outparam: ResponseOutparam) {
+    if inbound.method != Method::Get {
+        return method_not_allowed(outparam, "GET");
+    }
+    if let Err(refusal) = authz::authorize(settings, inbound, false).await {
+        return respond::refusal(outparam, refusal);
+    }
+    let tools = match tools(settings).await {
+        Ok(tools) => tools,
+        Err(error) => return respond::error(outparam, &error, None),
+    };
+    let base = format!(
+        "{}/{}",
+        settings.base_url(&inbound.full_url),
+        settings.server_id
+    );
+    let body = json!({
+        "id": settings.server_id,
+        "name": settings.server_name,
+        "tier": settings.tier,
+        "status": "ok",
+        "endpoints": {"openapi": format!("{base}/openapi.json"), "mcp": format!("{base}/mcp"), "tools": base},
+        "tools": tools.iter().map(|t| json!({
+            "name": t.name,
+            "title": t.title,
+            "description": t.description,
+            "operationId": gateway_core::openapi::operation_id(&settings.server_id, &t.name),
+        })).collect::<Vec<_>>(),
+    });
+    respond::json(outparam, 200, &body, &[]);
+}
+
+/// `GET /<s>/openapi.json`: public when `openapi_public` is set (Open WebUI fetches it without
+/// the user's token), otherwise for callers who may use the server.
+pub async fn openapi(settings: &Settings, inbound: &Inbound, outparam: ResponseOutparam) {
+    if inbound.method != Method::Get {
+        return method_not_allowed(outparam, "GET");
+    }
+    if !settings.openapi_public {
+        if let Err(refusal) = authz::authorize(settings, inbound, false).await {
+            return respond::refusal(outparam, refusal);
+        }
+    }
+    let tools = match tools(settings).await {
+        Ok(tools) => tools,
+        Err(error) => return respond::error(outparam, &error, None),
+    };
+    let values = as_values(&tools);
+    let document = server_document(
+        &settings.public_url,
+        &ServerTools {
+            id: &settings.server_id,
+            info: info_of(settings),
+            tools: &values,
+        },
+    );
+    respond::json(outparam, 200, &document, &[]);
+}
+
+/// `POST /<s>/<tool>`: JSON body = the tool's arguments; the answer is the mapped tool result.
+pub async fn call(settings: &Settings, inbound: &Inbound, tool: &str, outparam: ResponseOutparam) {
+    if inbound.method != Method::Post {
+        return method_not_allowed(outparam, "POST");
+    }
+    let decision = match authz::authorize(settings, inbound, false).await {
+        Ok(decision) => decision,
+        Err(refusal) => return respond::refusal(outparam, refusal),
+    };
+    let started = clock::now_ms();
+    let outcome = call_tool(settings, tool, &inbound.body).await;
+    let status = match &outcome {
+        Ok(_) => 200,
+        Err(error) => error.status(),
+    };
+    match outcome {
+        Ok(body) => respond::json(outparam, 200, &body, &[]),
+        Err(error) => respond::error(outparam, &error, None),
+    }
+    audit(&decision, settings, tool, status, started, &inbound.body).await;
+}
+
+async fn call_tool(settings: &Settings, tool: &str, body: &[u8]) -> Result<Value, GatewayError> {
+    let upstream = Upstream::new(settings)?;
+    let client = upstream.client();
+    let tools = client
+        .list_tools()
+        .await
+        .map_err(|e| gateway_error(&settings.server_id, e))?;
+    let tool = tools
+        .tools
+        .iter()
+        .find(|t| t.name == tool)
+        .ok_or(GatewayError::NotFound)?;
+    let arguments = parse_arguments(body, &tool.input_schema)?;
+    let result = client
+        .call_tool(&tool.name, Value::Object(arguments))
+        .await
+        .map_err(|e| gateway_error(&settings.server_id, e))?;
+    let result = serde_json::to_value(result).map_err(|e| GatewayError::Internal(e.to_string()))?;
+    rest_body(&result)
+}
+
+pub async fn audit(
+    decision: &Decision,
+    settings: &Settings,
+    tool: &str,
+    status: u16,
+    started_ms: u64,
+    arguments: &[u8],
+) {
+    let record = AuditRecord {
+        principal_id: decision.principal.id.clone(),
+        groups: decision.principal.groups.clone(),
+        server: settings.server_id.clone(),
+        tool: tool.to_string(),
+        status,
+        latency_ms: clock::now_ms().saturating_sub(started_ms),
+        args_sha256: args_sha256(arguments),
+    };
+    authz::audit(&record).await;
+}

@@ -1,0 +1,112 @@
+//! The component's variables (one set per server entry in spin.toml), read once per request.
+
+use gateway_core::GatewayError;
+use spin_sdk::variables;
+
+pub const VAR_SERVER_ID: &str = "server_id";
+pub const VAR_SERVER_NAME: &str = "server_name";
+pub const VAR_TIER: &str = "tier";
+pub const VAR_UPSTREAM_URL: &str = "upstream_url";
+pub const VAR_UPSTREAM_TOKEN: &str = "upstream_token";
+pub const VAR_UPSTREAM_AUTH: &str = "upstream_auth";
+pub const VAR_TIMEOUT_SECS: &str = "timeout_secs";
+pub const VAR_GATEWAY_SECRET: &str = "gateway_secret";
+pub const VAR_OPENAPI_PUBLIC: &str = "openapi_public";
+pub const VAR_PUBLIC_URL: &str = "public_url";
+
+const MIN_SECRET_LEN: usize = 32;
+
+/// How the upstream credential is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamAuth {
+    None,
+    Bearer,
+    Header(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub server_id: String,
+    pub server_name: String,
+    pub tier: String,
+    pub upstream_url: String,
+    upstream_token: String,
+    pub upstream_auth: UpstreamAuth,
+    pub timeout: std::time::Duration,
+    pub gateway_secret: Vec<u8>,
+    pub openapi_public: bool,
+    pub public_url: String,
+}
+
+fn var(name: &str) -> Result<String, GatewayError> {
+    variables::get(name).map_err(|_| {
+        GatewayError::NotConfigured(format!(
+            "this server is not configured (variable {name} missing)"
+        ))
+    })
+}
+
+fn not_configured(why: &str) -> GatewayError {
+    GatewayError::NotConfigured(format!("this server is not configured: {why}"))
+}
+
+impl Settings {
+    /// Fails with 503 "not configured" when a needed value is missing or invalid.
+    pub fn load() -> Result<Self, GatewayError> {
+        let gateway_secret = var(VAR_GATEWAY_SECRET)?.into_bytes();
+        if gateway_secret.len() < MIN_SECRET_LEN {
+            return Err(not_configured("gateway_secret must be at least 32 bytes"));
+        }
+        let upstream_auth = match var(VAR_UPSTREAM_AUTH)?.as_str() {
+            "none" => UpstreamAuth::None,
+            "bearer" => UpstreamAuth::Bearer,
+            other => match other.strip_prefix("header:") {
+                Some(name) if !name.is_empty() => UpstreamAuth::Header(name.to_string()),
+                _ => {
+                    return Err(not_configured(
+                        "upstream_auth must be none, bearer or header:<Name>",
+                    ));
+                }
+            },
+        };
+        let timeout_secs: f64 = var(VAR_TIMEOUT_SECS)?
+            .trim()
+            .parse()
+            .ok()
+            .filter(|s: &f64| *s > 0.0)
+            .ok_or_else(|| not_configured("the timeout must be a positive number of seconds"))?;
+        Ok(Self {
+            server_id: var(VAR_SERVER_ID)?,
+            server_name: var(VAR_SERVER_NAME)?,
+            tier: var(VAR_TIER)?,
+            upstream_url: var(VAR_UPSTREAM_URL)?,
+            upstream_token: var(VAR_UPSTREAM_TOKEN)?,
+            upstream_auth,
+            timeout: std::time::Duration::from_secs_f64(timeout_secs),
+            gateway_secret,
+            openapi_public: var(VAR_OPENAPI_PUBLIC)?.trim().eq_ignore_ascii_case("true"),
+            public_url: var(VAR_PUBLIC_URL)?.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// The header carrying the upstream credential; 503 when the server needs one and has none.
+    pub fn credential_headers(&self) -> Result<Vec<(String, String)>, GatewayError> {
+        let token = self.upstream_token.trim();
+        match &self.upstream_auth {
+            UpstreamAuth::None => Ok(Vec::new()),
+            _ if token.is_empty() => Err(not_configured("no upstream credential is set")),
+            UpstreamAuth::Bearer => Ok(vec![("authorization".into(), format!("Bearer {token}"))]),
+            UpstreamAuth::Header(name) => Ok(vec![(name.clone(), token.to_string())]),
+        }
+    }
+
+    /// The gateway's public base URL: `public_url`, else the scheme and host of the request.
+    pub fn base_url(&self, full_url: &str) -> String {
+        if !self.public_url.is_empty() {
+            return self.public_url.clone();
+        }
+        url::Url::parse(full_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,107 @@
+//! The I/O mcp-proto's upstream client needs, done with Spin: outbound HTTP (with an overall
+//! deadline) and the key-value store every instance shares.
+
+use mcp_proto::transport::{HttpRequest, HttpResponse, HttpTransport, StateStore, TransportError};
+use spin_sdk::http::{Method, Request, Response, SendError, send};
+use spin_sdk::key_value::Store;
+
+use crate::clock;
+
+pub struct SpinTransport;
+
+impl HttpTransport for SpinTransport {
+    async fn post(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let mut builder = Request::builder();
+        builder.method(Method::Post).uri(request.url.as_str());
+        for (name, value) in &request.headers {
+            builder.header(name.as_str(), value.as_str());
+        }
+        let outgoing = builder.body(request.body).build();
+        let sent = send::<_, Response>(outgoing);
+        let result = match request.timeout_ms {
+            Some(ms) => clock::within(std::time::Duration::from_millis(ms), sent)
+                .await
+                .ok_or(TransportError::Timeout)?,
+            None => sent.await,
+        };
+        let response = result.map_err(classify)?;
+        Ok(HttpResponse {
+            status: *response.status(),
+            headers: response
+                .headers()
+                .map(|(name, value)| {
+                    (
+                        name.to_string(),
+                        value.as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect(),
+            body: response.into_body(),
+        })
+    }
+}
+
+fn classify(error: SendError) -> TransportError {
+    let text = format!("{error:?}");
+    let connect = [
+        "ConnectionRefused",
+        "DnsError",
+        "DnsTimeout",
+        "DestinationNotFound",
+        "DestinationUnavailable",
+        "DestinationIpUnroutable",
+        "ConnectionTerminated",
+        "ConnectionReset",
+        "TlsCertificateError",
+        "TlsProtocolError",
+    ];
+    if text.contains("Timeout") {
+        TransportError::Timeout
+    } else if text.contains("HttpRequestDenied") {
+        TransportError::Other("the upstream host is not in allowed_outbound_hosts".into())
+    } else if connect.iter().any(|c| text.contains(c)) {
+        TransportError::Connect(text)
+    } else {
+        TransportError::Other(text)
+    }
+}
+
+/// Spin's `default` key-value store; failures read as "absent" and are logged.
+pub struct KvState(Option<Store>);
+
+impl KvState {
+    pub fn open() -> Self {
+        match Store::open_default() {
+            Ok(store) => Self(Some(store)),
+            Err(err) => {
+                eprintln!("key-value store unavailable: {err:?}");
+                Self(None)
+            }
+        }
+    }
+}
+
+impl StateStore for KvState {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.0.as_ref()?.get(key).unwrap_or_else(|err| {
+            eprintln!("key-value get failed: {err:?}");
+            None
+        })
+    }
+
+    fn set(&self, key: &str, value: &[u8]) {
+        if let Some(store) = &self.0 {
+            if let Err(err) = store.set(key, value) {
+                eprintln!("key-value set failed: {err:?}");
+            }
+        }
+    }
+
+    fn delete(&self, key: &str) {
+        if let Some(store) = &self.0 {
+            if let Err(err) = store.delete(key) {
+                eprintln!("key-value delete failed: {err:?}");
+            }
+        }
+    }
+}
