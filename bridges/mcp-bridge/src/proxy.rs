@@ -9,17 +9,18 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, ClientRequest, CompleteRequestParams, CompleteResult,
     DiscoverResult, GetPromptRequestParams, GetPromptResponse, Implementation,
     InitializeRequestParams, InitializeResult, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, PromptsCapability,
-    ReadResourceRequestParams, ReadResourceResponse, Request, RequestOptionalParam,
-    RequestParamsMeta, ResourcesCapability, ResultType, ServerCapabilities, ServerConfig,
-    ServerResult, ToolsCapability,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProgressNotificationParam,
+    ProgressToken, PromptsCapability, ReadResourceRequestParams, ReadResourceResponse, Request,
+    RequestOptionalParam, RequestParamsMeta, ResourcesCapability, ResultType, ServerCapabilities,
+    ServerConfig, ServerResult, ToolsCapability,
 };
 use rmcp::service::{PeerRequestOptions, RequestContext, RoleServer};
 use rmcp::{ErrorData as McpError, ServerHandler, ServiceError};
 use serde_json::json;
+use tokio::sync::mpsc;
 
 use crate::metrics::{ErrorKind, Metrics};
-use crate::upstream::Upstream;
+use crate::upstream::{PROGRESS_BUFFER, Upstream};
 
 /// JSON-RPC code for "the upstream is down or its connection broke" (implementation-defined range).
 pub const CODE_UPSTREAM_UNAVAILABLE: i32 = -32000;
@@ -82,21 +83,31 @@ impl Proxy {
             .send_request_with_option(request, options)
             .await
             .map_err(|err| service_failure(name, err))?;
-        let _progress = context.meta.get_progress_token().map(|downstream_token| {
-            self.upstream.progress_routes().register(
-                handle.progress_token.clone(),
-                context.peer.clone(),
-                downstream_token,
-            )
-        });
         let cancel = UpstreamCancel {
             peer: handle.peer.clone(),
             id: Some(handle.id.clone()),
         };
-        let result = tokio::select! {
-            result = handle.await_response() => result,
-            () = context.ct.cancelled() => Err(ServiceError::Cancelled { reason: None }),
+        let (updates, mut progress) = mpsc::channel(PROGRESS_BUFFER);
+        let downstream_token = context.meta.get_progress_token();
+        let _route = downstream_token.as_ref().map(|_| {
+            self.upstream
+                .progress_routes()
+                .register(handle.progress_token.clone(), updates)
+        });
+        let response = handle.await_response();
+        tokio::pin!(response);
+        let result = loop {
+            tokio::select! {
+                biased;
+                Some(update) = progress.recv() => relay(context, &downstream_token, update).await,
+                result = &mut response => break result,
+                () = context.ct.cancelled() => break Err(ServiceError::Cancelled { reason: None }),
+            }
         };
+        // Updates that arrived just before the result still go out ahead of it.
+        while let Ok(update) = progress.try_recv() {
+            relay(context, &downstream_token, update).await;
+        }
         if !matches!(result, Err(ServiceError::Cancelled { .. })) {
             cancel.disarm();
         }
@@ -137,6 +148,21 @@ impl Drop for UpstreamCancel {
             );
             let _ = peer.notify_cancelled(params).await;
         });
+    }
+}
+
+/// Sends an upstream progress update to the downstream client under the token it chose.
+async fn relay(
+    context: &RequestContext<RoleServer>,
+    downstream_token: &Option<ProgressToken>,
+    mut update: ProgressNotificationParam,
+) {
+    let Some(token) = downstream_token else {
+        return;
+    };
+    update.progress_token = token.clone();
+    if let Err(error) = context.peer.notify_progress(update).await {
+        tracing::debug!(%error, "progress update not delivered");
     }
 }
 

@@ -42,12 +42,10 @@ pub struct Credentials {
 /// The credential a request authenticates with, after the headers are interpreted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presented<'a> {
+    /// From `X-API-Key`, or `Authorization: Bearer mcpk_...`. With `X-API-Key`, a bearer token
+    /// that is not an API key (what Open WebUI forwards next to a forwarder key) is ignored.
     ApiKey(&'a str),
-    /// An API key plus a bearer token that is not an API key (a forwarder may send both).
-    ApiKeyWithBearer {
-        api_key: &'a str,
-        bearer: &'a str,
-    },
+    /// An Entra access token.
     Bearer(&'a str),
 }
 
@@ -133,10 +131,7 @@ impl Credentials {
             (Some(_), Some(bearer)) if bearer.starts_with(API_KEY_PREFIX) => {
                 Err(CredentialError::ConflictingApiKeys)
             }
-            (Some(key), Some(bearer)) => Ok(Presented::ApiKeyWithBearer {
-                api_key: key,
-                bearer,
-            }),
+            (Some(key), Some(_)) => Ok(Presented::ApiKey(key)),
         }
     }
 
@@ -210,10 +205,7 @@ mod tests {
         );
         assert_eq!(
             creds(&[("x-api-key", "mcpk_k"), ("authorization", "Bearer eyJ.x.y")]).presented(),
-            Ok(Presented::ApiKeyWithBearer {
-                api_key: "mcpk_k",
-                bearer: "eyJ.x.y"
-            })
+            Ok(Presented::ApiKey("mcpk_k"))
         );
     }
 

@@ -19,6 +19,8 @@ pub const ENV_PYTHON: &str = "MCPGW_PYTHON";
 pub const ENV_NODE_MODULES: &str = "MCPGW_NODE_MODULES";
 /// Folder holding the built `.wasm` components (`target/wasm32-wasip2/release`).
 pub const ENV_WASM_DIR: &str = "MCPGW_WASM_DIR";
+/// The `spin-runner` binary (built by `cargo xtask test`).
+pub const ENV_RUNNER: &str = "MCPGW_RUNNER";
 
 fn provisioned(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -49,6 +51,10 @@ pub fn node_bin(name: &str) -> PathBuf {
 
 pub fn wasm_dir() -> PathBuf {
     PathBuf::from(provisioned(ENV_WASM_DIR))
+}
+
+pub fn runner_bin() -> PathBuf {
+    PathBuf::from(provisioned(ENV_RUNNER))
 }
 
 /// The workspace root (the folder holding `spin.toml`).

@@ -4,7 +4,7 @@
 //! All downstream requests share one connection: the rmcp client gives every forwarded request
 //! its own JSON-RPC id and progress token, so they are multiplexed over one process or stream.
 
-mod client;
+mod progress;
 mod sse;
 mod stdio;
 
@@ -12,15 +12,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use rmcp::model::ServerPeerInfo;
+use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ServerPeerInfo};
 use rmcp::service::{Peer, RoleClient, RunningService};
+use rmcp::transport::Transport;
+use rmcp::transport::async_rw::AsyncRwTransport;
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use client::ProgressRoutes;
-use client::UpstreamClient;
+use progress::ProgressTap;
+pub use progress::{PROGRESS_BUFFER, ProgressRoutes};
 use sse::SseTransport;
 use stdio::StdioChild;
 
@@ -29,6 +31,9 @@ use crate::metrics::Metrics;
 
 /// A connection that stayed up this long resets the backoff to its initial delay.
 const STABLE_AFTER: Duration = Duration::from_secs(10);
+/// Idle keep-alive connections to an SSE server are dropped before Node's default 5 s server
+/// timeout, so a POST never goes out on a connection the server is closing.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
@@ -105,6 +110,7 @@ impl Upstream {
         };
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build()
             .expect("the HTTP client has a valid configuration");
         let upstream = Arc::new(Self {
@@ -236,13 +242,13 @@ impl Upstream {
 
     /// Spawns or connects, then does the MCP handshake.
     async fn connect(&self) -> Result<Connection, String> {
-        let handler = UpstreamClient::new(self.config.name.clone(), self.progress.clone());
         match &self.config.transport {
             TransportConfig::Stdio(stdio) => {
                 let (child, pipes) = StdioChild::spawn(&self.config.name, stdio)
                     .map_err(|err| format!("cannot start {:?}: {err}", stdio.command))?;
                 let pid = child.pid();
-                match rmcp::serve_client(handler, (pipes.stdout, pipes.stdin)).await {
+                let transport = AsyncRwTransport::new_client(pipes.stdout, pipes.stdin);
+                match self.handshake(transport).await {
                     Ok(service) => Ok(Connection {
                         service,
                         child: Some(child),
@@ -250,7 +256,7 @@ impl Upstream {
                     }),
                     Err(err) => {
                         child.stop(&self.config.name).await;
-                        Err(format!("handshake failed: {err}"))
+                        Err(err)
                     }
                 }
             }
@@ -259,16 +265,27 @@ impl Upstream {
                     SseTransport::connect(self.http.clone(), &sse.url, self.sse_headers.clone())
                         .await
                         .map_err(|err| err.to_string())?;
-                let service = rmcp::serve_client(handler, transport)
-                    .await
-                    .map_err(|err| format!("handshake failed: {err}"))?;
                 Ok(Connection {
-                    service,
+                    service: self.handshake(transport).await?,
                     child: None,
                     pid: None,
                 })
             }
         }
+    }
+
+    /// The `initialize` handshake: every stdio and legacy SSE server speaks it.
+    async fn handshake<T: Transport<RoleClient> + 'static>(
+        &self,
+        transport: T,
+    ) -> Result<RunningService<RoleClient, ClientConfig>, String> {
+        let identity = ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new("mcp-bridge", env!("CARGO_PKG_VERSION")),
+        );
+        rmcp::serve_client(identity, ProgressTap::new(transport, self.progress.clone()))
+            .await
+            .map_err(|err| format!("handshake failed: {err}"))
     }
 
     /// Publishes the connection until it ends; `None` when the bridge is shutting down.
@@ -310,7 +327,7 @@ impl Upstream {
 }
 
 struct Connection {
-    service: RunningService<RoleClient, UpstreamClient>,
+    service: RunningService<RoleClient, ClientConfig>,
     child: Option<StdioChild>,
     pid: Option<u32>,
 }

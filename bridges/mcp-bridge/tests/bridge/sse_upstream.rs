@@ -40,7 +40,7 @@ async fn sse_server_is_served_in_both_eras_with_concurrency() {
             "{mode}: {listed}"
         );
         let many = client(&url, mode, &["echo-many", "50"]).await;
-        assert_eq!(many["answered"], 50, "{mode}: {many}");
+        assert_eq!(many["answered"], 50, "{mode}: {many}\n{}", bridge.log());
         assert_eq!(many["mismatched"], json!([]), "{mode}: {many}");
     }
 }

@@ -99,7 +99,7 @@ fn read_request(stream: &TcpStream) -> Option<HttpRequest> {
     reader.read_line(&mut line).ok()?;
     let mut parts = line.split_whitespace();
     let (method, path) = (parts.next()?.to_owned(), parts.next()?.to_owned());
-    let (mut length, mut authorization) = (0usize, None);
+    let (mut length, mut chunked, mut authorization) = (0usize, false, None);
     loop {
         let mut header = String::new();
         reader.read_line(&mut header).ok()?;
@@ -110,18 +110,41 @@ fn read_request(stream: &TcpStream) -> Option<HttpRequest> {
         let (name, value) = header.split_once(':')?;
         match name.trim().to_ascii_lowercase().as_str() {
             "content-length" => length = value.trim().parse().ok()?,
+            "transfer-encoding" => chunked = value.trim().eq_ignore_ascii_case("chunked"),
             "authorization" => authorization = Some(value.trim().to_owned()),
             _ => {}
         }
     }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
+    let body = if chunked {
+        read_chunked(&mut reader)?
+    } else {
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).ok()?;
+        body
+    };
     Some(HttpRequest {
         method,
         path,
         authorization,
         body: String::from_utf8_lossy(&body).into_owned(),
     })
+}
+
+fn read_chunked(reader: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size_line = String::new();
+        reader.read_line(&mut size_line).ok()?;
+        let size_hex = size_line.trim().split(';').next()?;
+        let size = usize::from_str_radix(size_hex, 16).ok()?;
+        let mut chunk = vec![0; size + 2];
+        if size == 0 {
+            reader.read_line(&mut String::new()).ok()?;
+            return Some(body);
+        }
+        reader.read_exact(&mut chunk).ok()?;
+        body.extend_from_slice(&chunk[..size]);
+    }
 }
 
 fn respond(mut stream: TcpStream, status: u16, body: &serde_json::Value) {
@@ -181,9 +204,10 @@ fn serve(stream: TcpStream, state: &State) {
             if request.authorization.as_deref() != Some(&format!("Bearer {GRAPH_APP_TOKEN}")) {
                 return respond(stream, 401, &json!({"error": "InvalidAuthenticationToken"}));
             }
+            let object_id = percent_encoding::percent_decode_str(object_id).decode_utf8_lossy();
             let groups = state.groups.lock().unwrap();
             let value: Vec<serde_json::Value> = groups
-                .get(*object_id)
+                .get(object_id.as_ref())
                 .into_iter()
                 .flatten()
                 .map(|(id, name)| json!({"id": id, "displayName": name}))

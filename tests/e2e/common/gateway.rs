@@ -1,0 +1,193 @@
+//! The gateway as production runs it: the real `spin.toml`, the built components, the runner,
+//! with each test's upstreams and database named through `SPIN_VARIABLE_*`.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use test_support::ChildGuard;
+
+use super::db::Database;
+
+pub const GATEWAY_SECRET: &str = "e2e-gateway-secret-of-at-least-32-bytes";
+
+pub struct Gateway {
+    pub base: String,
+    log: Arc<Mutex<String>>,
+    _child: ChildGuard,
+    _state: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Variables for server `id` whose MCP endpoint is `url` (e.g. `http://127.0.0.1:4000/mcp`).
+pub fn upstream(id: &str, url: &str) -> Vec<(String, String)> {
+    let parsed = url::Url::parse(url).expect("upstream url");
+    let origin = parsed.origin().ascii_serialization();
+    let var = |name: &str| format!("SPIN_VARIABLE_{}_{}", id.to_ascii_uppercase(), name);
+    vec![
+        (var("ORIGIN"), origin),
+        (var("PATH"), parsed.path().to_string()),
+        (var("TOKEN"), "upstream-test-token".to_string()),
+    ]
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?} (HTTP {})", self.body, self.status))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Gateway {
+    /// Starts the gateway on a free port with `env` (see [`upstream`]) on top of the database
+    /// settings.
+    pub fn start(db: &Database, env: &[(String, String)]) -> Self {
+        let root = test_support::workspace_root();
+        let state = std::env::temp_dir().join(format!(
+            "mcpgw-e2e-state-{}-{}",
+            std::process::id(),
+            db.url
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .split('?')
+                .next()
+                .unwrap_or_default()
+        ));
+        let _ = std::fs::remove_dir_all(&state);
+        let mut command = Command::new(test_support::runner_bin());
+        command
+            .args(["up", "--from"])
+            .arg(root.join("spin.toml"))
+            .args(["--listen", "127.0.0.1:0", "--state-dir"])
+            .arg(&state)
+            .arg("--cache-dir")
+            .arg(root.join("target").join("spin-runner-cache"))
+            .env("SPIN_VARIABLE_DATABASE_URL", &db.url)
+            .env("SPIN_VARIABLE_DATABASE_HOST", db.host_port())
+            .env("SPIN_VARIABLE_GATEWAY_SECRET", GATEWAY_SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // The manifest's components live under the workspace's target/.
+        command.current_dir(&root);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = ChildGuard::spawn(&mut command);
+        let stdout = child.0.stdout.take().expect("stdout");
+        let stderr = child.0.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        for line in lines.by_ref() {
+            if let Some(base) = line.strip_prefix("Serving ") {
+                std::thread::spawn(move || lines.for_each(drop));
+                return Self {
+                    base: base.trim().to_string(),
+                    log,
+                    _child: child,
+                    _state: TempDir(state),
+                };
+            }
+        }
+        let _ = child.0.wait();
+        std::thread::sleep(Duration::from_millis(100));
+        panic!("the gateway did not start:\n{}", log.lock().unwrap());
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn get(&self, path: &str, key: Option<&str>) -> Reply {
+        self.send(reqwest::Method::GET, path, key, None)
+    }
+
+    pub fn post(&self, path: &str, key: Option<&str>, body: &str) -> Reply {
+        self.send(reqwest::Method::POST, path, key, Some(body.to_string()))
+    }
+
+    pub fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<String>,
+    ) -> Reply {
+        let mut request = client().request(method, format!("{}{path}", self.base));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        let response = request
+            .send()
+            .unwrap_or_else(|e| panic!("request {path}: {e}\n{}", self.log()));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        Reply {
+            status,
+            headers,
+            body: response.text().expect("body"),
+        }
+    }
+
+    /// A raw request line, for paths an HTTP client would normalise.
+    pub fn raw(&self, method: &str, path: &str, key: &str) -> u16 {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {key}\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
+        )
+        .expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status line")
+    }
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client")
+}

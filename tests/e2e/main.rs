@@ -1,0 +1,12 @@
+//! End-to-end tests of the gateway: the built wasm components under the runner, a real
+//! PostgreSQL policy database and real MCP peers of both protocol eras.
+
+mod common;
+
+mod caching;
+mod failures;
+mod mcp_endpoint;
+mod openapi;
+mod paths;
+mod rest_surface;
+mod upstream_eras;

@@ -1,0 +1,96 @@
+use std::process::Command;
+
+use demo_mcp_server::Era;
+
+use crate::common::db::Database;
+use crate::common::gateway::{Gateway, upstream};
+use crate::common::peers::{Demo, Everything};
+
+fn validate(document: &str, name: &str) -> Result<(), String> {
+    let path = std::env::temp_dir().join(format!("mcpgw-{name}-{}.json", std::process::id()));
+    std::fs::write(&path, document).unwrap();
+    let output = Command::new(test_support::python())
+        .args(["-m", "openapi_spec_validator", "--schema", "3.1"])
+        .arg(&path)
+        .output()
+        .expect("run openapi-spec-validator");
+    let _ = std::fs::remove_file(&path);
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+fn operation_ids(document: &serde_json::Value) -> Vec<String> {
+    document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item["post"]["operationId"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn served_documents_are_valid_openapi_3_1_that_open_webui_loads() {
+    let db = Database::create("openapi");
+    let demo = Demo::start(Era::Both, false);
+    let everything = Everything::start_on(test_support::free_port());
+    let mut env = upstream("demo", &demo.url());
+    env.extend(upstream("github", &everything.url()));
+    let gateway = Gateway::start(&db, &env);
+    let key = db.api_key("e2e", None);
+    let mut all_ids = Vec::new();
+    for server in ["demo", "github"] {
+        let reply = gateway.get(&format!("/{server}/openapi.json"), Some(&key));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        validate(&reply.body, server).unwrap_or_else(|e| panic!("{server}: {e}"));
+        let document = reply.json();
+        assert_eq!(document["servers"][0]["url"], format!("/{server}"));
+        assert!(
+            !reply.body.contains("$ref"),
+            "{server}: schemas must be inlined"
+        );
+        for id in operation_ids(&document) {
+            let valid = id.len() <= 64
+                && id.starts_with(|c: char| c.is_ascii_alphabetic())
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            assert!(valid, "{id}");
+            all_ids.push(id);
+        }
+    }
+    let count = all_ids.len();
+    all_ids.sort();
+    all_ids.dedup();
+    assert_eq!(
+        all_ids.len(),
+        count,
+        "operationIds are unique across servers"
+    );
+    assert!(
+        validate("{\"openapi\": \"3.1.0\"}", "broken").is_err(),
+        "the validator can fail"
+    );
+}
+
+#[test]
+fn openapi_needs_credentials_unless_made_public() {
+    let db = Database::create("openapi-public");
+    let demo = Demo::start(Era::Both, false);
+    let gateway = Gateway::start(&db, &upstream("demo", &demo.url()));
+    assert_eq!(gateway.get("/demo/openapi.json", None).status, 401);
+
+    let mut env = upstream("demo", &demo.url());
+    env.push(("SPIN_VARIABLE_OPENAPI_PUBLIC".into(), "true".into()));
+    let public = Gateway::start(&db, &env);
+    assert_eq!(public.get("/demo/openapi.json", None).status, 200);
+    assert_eq!(
+        public.post("/demo/echo", None, r#"{"message":"x"}"#).status,
+        401,
+        "calls still need credentials"
+    );
+}

@@ -1,0 +1,349 @@
+//! A PostgreSQL: `DATABASE_URL`, else the local server, else a cluster of xtask's own under
+//! `target/tools/` (Debian's `initdb`/`pg_ctl`, run as the `postgres` user when xtask is root).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::process::{self, run};
+
+const LOCAL_PORT: u16 = 5432;
+
+/// The PostgreSQL to use; a cluster xtask started is stopped when this is dropped.
+pub struct Postgres {
+    /// Superuser URL.
+    pub url: String,
+    cluster: Option<Cluster>,
+}
+
+impl Postgres {
+    /// Where it is, for people reading the logs.
+    pub fn describe(&self) -> String {
+        match &self.cluster {
+            Some(cluster) => format!(
+                "{} (cluster of xtask's own in {})",
+                self.url,
+                cluster.data.display()
+            ),
+            None => self.url.clone(),
+        }
+    }
+}
+
+/// For the suites: an existing server, else a throwaway cluster deleted afterwards.
+pub fn provision_for_test() -> Result<Postgres> {
+    if let Some(found) = existing() {
+        return Ok(found);
+    }
+    let port = test_support::free_port();
+    let data = process::tools_dir().join(format!("pg-{port}"));
+    Cluster::create(data, port, Lifetime::Throwaway)
+}
+
+/// For the demo: an existing server, else a cluster whose data stays in `target/tools/pg-demo`
+/// (on the port recorded beside it), so keys and grants survive restarts.
+pub fn provision_for_demo() -> Result<Postgres> {
+    if let Some(found) = existing() {
+        return Ok(found);
+    }
+    let data = process::tools_dir().join("pg-demo");
+    let port_file = data.with_extension("port");
+    if let Some(port) = std::fs::read_to_string(&port_file)
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        && data.join("PG_VERSION").exists()
+    {
+        return Cluster::start_existing(data, port);
+    }
+    let port = test_support::free_port();
+    std::fs::create_dir_all(process::tools_dir())?;
+    std::fs::write(&port_file, port.to_string())
+        .with_context(|| format!("write {}", port_file.display()))?;
+    Cluster::create(data, port, Lifetime::Persistent)
+}
+
+fn existing() -> Option<Postgres> {
+    if let Ok(url) = std::env::var(test_support::ENV_DATABASE_URL) {
+        eprintln!("PostgreSQL: from {}", test_support::ENV_DATABASE_URL);
+        return Some(Postgres { url, cluster: None });
+    }
+    let local = local_url(LOCAL_PORT);
+    if accepts_connections(&local) {
+        eprintln!("PostgreSQL: local server at {local}");
+        return Some(Postgres {
+            url: local,
+            cluster: None,
+        });
+    }
+    None
+}
+
+/// Superuser URL of a server on this machine (its SSL certificate is self-signed: no TLS).
+pub fn local_url(port: u16) -> String {
+    format!("postgres://postgres@127.0.0.1:{port}/postgres?sslmode=disable")
+}
+
+/// `url` with its database replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> Result<String> {
+    let mut parsed = url::Url::parse(url).with_context(|| "the PostgreSQL URL is malformed")?;
+    parsed.set_path(&format!("/{database}"));
+    Ok(parsed.into())
+}
+
+/// `host:port` of `url`, as Spin's `allowed_outbound_hosts` wants it.
+pub fn host_port(url: &str) -> Result<String> {
+    let parsed = url::Url::parse(url).with_context(|| "the PostgreSQL URL is malformed")?;
+    let host = parsed
+        .host_str()
+        .context("the PostgreSQL URL names no host")?;
+    Ok(format!("{host}:{}", parsed.port().unwrap_or(LOCAL_PORT)))
+}
+
+/// A real connection and query, not just an open port.
+pub fn accepts_connections(url: &str) -> bool {
+    connect(url)
+        .and_then(|mut client| Ok(client.simple_query("select 1")?))
+        .is_ok()
+}
+
+fn connect(url: &str) -> Result<postgres::Client> {
+    let mut config: postgres::Config = url.parse().context("the PostgreSQL URL is malformed")?;
+    config.connect_timeout(Duration::from_secs(3));
+    Ok(config.connect(postgres::NoTls)?)
+}
+
+/// Creates `database` on the server of superuser `url` unless it exists.
+pub fn ensure_database(url: &str, database: &str) -> Result<()> {
+    let mut client = connect(url).context("connect to PostgreSQL")?;
+    let exists = client
+        .query_opt("select 1 from pg_database where datname = $1", &[&database])?
+        .is_some();
+    if !exists {
+        // Identifiers cannot be bound as parameters; the name is quoted as an identifier.
+        client.batch_execute(&format!(
+            "create database \"{}\"",
+            database.replace('"', "\"\"")
+        ))?;
+        eprintln!("PostgreSQL: created database {database}");
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lifetime {
+    /// Deleted when stopped (the suites' cluster).
+    Throwaway,
+    /// Kept on disk when stopped (the demo's cluster).
+    Persistent,
+}
+
+struct Cluster {
+    bin: PathBuf,
+    data: PathBuf,
+    port: u16,
+    lifetime: Lifetime,
+}
+
+impl Cluster {
+    fn create(data: PathBuf, port: u16, lifetime: Lifetime) -> Result<Postgres> {
+        let cluster = Self {
+            bin: server_bin_dir()?,
+            data,
+            port,
+            lifetime,
+        };
+        if cluster.data.exists() {
+            std::fs::remove_dir_all(&cluster.data)
+                .with_context(|| format!("remove {}", cluster.data.display()))?;
+        }
+        std::fs::create_dir_all(&cluster.data)
+            .with_context(|| format!("create {}", cluster.data.display()))?;
+        if process::running_as_root() {
+            // PostgreSQL refuses to run as root: the cluster belongs to the `postgres` user.
+            run(Command::new("chown").arg("postgres:").arg(&cluster.data))?;
+        }
+        run(cluster
+            .as_owner("initdb")
+            .args(["-U", "postgres", "--auth=trust", "--no-sync", "-D"])
+            .arg(&cluster.data))?;
+        cluster.start()
+    }
+
+    fn start_existing(data: PathBuf, port: u16) -> Result<Postgres> {
+        let cluster = Self {
+            bin: server_bin_dir()?,
+            data,
+            port,
+            lifetime: Lifetime::Persistent,
+        };
+        // A cluster left running by an interrupted run is stopped first, then started cleanly.
+        let _ = cluster
+            .as_owner("pg_ctl")
+            .arg("-D")
+            .arg(&cluster.data)
+            .args(["-m", "fast", "stop"])
+            .output();
+        cluster.start()
+    }
+
+    fn start(self) -> Result<Postgres> {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            self.port,
+            self.data.display()
+        );
+        run(self
+            .as_owner("pg_ctl")
+            .arg("-D")
+            .arg(&self.data)
+            .arg("-l")
+            .arg(self.data.join("server.log"))
+            .args(["-w", "-o", &options, "start"]))?;
+        let url = local_url(self.port);
+        if !accepts_connections(&url) {
+            bail!(
+                "the PostgreSQL cluster in {} does not accept connections",
+                self.data.display()
+            );
+        }
+        eprintln!(
+            "PostgreSQL: started a cluster on port {} in {}",
+            self.port,
+            self.data.display()
+        );
+        Ok(Postgres {
+            url,
+            cluster: Some(self),
+        })
+    }
+
+    fn as_owner(&self, program: &str) -> Command {
+        let program = self.bin.join(program);
+        if process::running_as_root() {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self
+            .as_owner("pg_ctl")
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "fast", "-w", "stop"])
+            .status();
+        if self.lifetime == Lifetime::Throwaway {
+            let _ = std::fs::remove_dir_all(&self.data);
+        }
+        eprintln!("xtask: stopped PostgreSQL in {}", self.data.display());
+    }
+}
+
+/// Debian's server binaries (`/usr/lib/postgresql/<version>/bin`), newest version first;
+/// installs the `postgresql` package when absent.
+fn server_bin_dir() -> Result<PathBuf> {
+    if let Some(dir) = newest_bin_dir(Path::new("/usr/lib/postgresql")) {
+        return Ok(dir);
+    }
+    process::apt_install("postgresql")?;
+    newest_bin_dir(Path::new("/usr/lib/postgresql"))
+        .context("initdb not found under /usr/lib/postgresql after installing postgresql")
+}
+
+fn newest_bin_dir(base: &Path) -> Option<PathBuf> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(base)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").is_file().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_url_disables_tls() {
+        assert_eq!(
+            local_url(5544),
+            "postgres://postgres@127.0.0.1:5544/postgres?sslmode=disable"
+        );
+    }
+
+    #[test]
+    fn database_is_replaced_and_options_kept() {
+        assert_eq!(
+            with_database(&local_url(5432), "mcp_gateway_demo").unwrap(),
+            "postgres://postgres@127.0.0.1:5432/mcp_gateway_demo?sslmode=disable"
+        );
+    }
+
+    #[test]
+    fn host_port_defaults_to_5432() {
+        assert_eq!(
+            host_port("postgres://u:p@db.example.com/x?sslmode=require").unwrap(),
+            "db.example.com:5432"
+        );
+        assert_eq!(host_port(&local_url(6000)).unwrap(), "127.0.0.1:6000");
+    }
+
+    #[test]
+    fn malformed_urls_are_rejected() {
+        assert!(host_port("not a url").is_err());
+        assert!(with_database("not a url", "x").is_err());
+    }
+
+    /// Drives Debian's real `initdb`/`pg_ctl`, as `cargo xtask test` does on a machine without a
+    /// PostgreSQL server.
+    #[test]
+    fn a_throwaway_cluster_serves_then_disappears() {
+        let port = test_support::free_port();
+        let data = process::tools_dir().join(format!("pg-{port}"));
+        let postgres = Cluster::create(data.clone(), port, Lifetime::Throwaway).unwrap();
+        assert_eq!(postgres.url, local_url(port));
+        assert!(accepts_connections(&postgres.url));
+        ensure_database(&postgres.url, "xtask_check").unwrap();
+        ensure_database(&postgres.url, "xtask_check").unwrap();
+        assert!(accepts_connections(
+            &with_database(&postgres.url, "xtask_check").unwrap()
+        ));
+        assert!(!accepts_connections(
+            &with_database(&postgres.url, "absent").unwrap()
+        ));
+        drop(postgres);
+        assert!(!data.exists());
+        assert!(!accepts_connections(&local_url(port)));
+    }
+
+    #[test]
+    fn newest_server_version_wins() {
+        let base = std::env::temp_dir().join(format!("xtask-pg-{}", std::process::id()));
+        for version in ["13", "15", "9"] {
+            let bin = base.join(version).join("bin");
+            std::fs::create_dir_all(&bin).unwrap();
+            std::fs::write(bin.join("initdb"), "").unwrap();
+        }
+        std::fs::create_dir_all(base.join("16").join("bin")).unwrap();
+        let found = newest_bin_dir(&base);
+        std::fs::remove_dir_all(&base).unwrap();
+        assert_eq!(found, Some(base.join("15").join("bin")));
+    }
+
+    #[test]
+    fn no_server_installed_finds_nothing() {
+        assert_eq!(newest_bin_dir(Path::new("/nonexistent/postgresql")), None);
+    }
+}

@@ -1,0 +1,273 @@
+//! `cargo xtask test`: every check, with the tools and services the suites need.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Result, bail};
+
+use crate::process::{self, run_tee};
+use crate::provision::{postgres, redis, tools};
+use crate::steps::{self, Outcome, Steps};
+
+/// Spin components: they build for wasm32-wasip2 only.
+pub const COMPONENTS: [&str; 4] = ["route", "auth", "catalog", "runner-probe"];
+pub const WASM_TARGET: &str = "wasm32-wasip2";
+
+pub fn run() -> Result<()> {
+    let root = process::root();
+    let mut steps = Steps::default();
+    // Each step's outcome is recorded; the loop stops early only when later steps cannot run.
+    let ready = steps.run("toolchain and dependencies", || {
+        prepare_toolchain()?;
+        Ok(Outcome::Check)
+    });
+    if ready {
+        all_steps(&root, &mut steps);
+    }
+    if !steps.summarize() {
+        bail!("some checks failed");
+    }
+    Ok(())
+}
+
+fn all_steps(root: &Path, steps: &mut Steps) {
+    steps.run("format", || {
+        check(cargo().args(["fmt", "--all", "--", "--check"]))
+    });
+    let built = steps.run("build wasm components", || {
+        check(&mut build_components(&COMPONENTS))
+    });
+    let runner_built = steps.run("build spin-runner", || {
+        check(cargo().args(["build", "-p", "spin-runner"]))
+    });
+    steps.run("clippy (native)", || {
+        check(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))
+    });
+    steps.run("clippy (wasm components)", || {
+        check(
+            cargo()
+                .args(["clippy", "--target", WASM_TARGET])
+                .args(package_args(&COMPONENTS))
+                .args(["--", "-D", "warnings"]),
+        )
+    });
+    let mut provisioned = None;
+    steps.run("provision tools (venv, node_modules)", || {
+        provisioned = Some(tools::provision()?);
+        Ok(Outcome::Check)
+    });
+    let mut services = None;
+    steps.run("provision services (PostgreSQL, Redis)", || {
+        services = Some((postgres::provision_for_test()?, redis::provision()?));
+        Ok(Outcome::Check)
+    });
+    let (Some(tools), Some((postgres, redis)), true) =
+        (provisioned, services, built && runner_built)
+    else {
+        steps.skip("tests", "a build or provisioning failed");
+        return;
+    };
+    let env = SuiteEnv {
+        database_url: postgres.url.clone(),
+        redis_url: redis.url.clone(),
+        python: tools.python,
+        node_modules: tools.node_modules,
+        wasm_dir: wasm_dir(root),
+        runner: root.join("target").join("debug").join("spin-runner"),
+    };
+    steps.run("tests (workspace)", || {
+        let mut command = cargo();
+        // Every suite runs even when an earlier one fails.
+        command.args(["test", "--workspace", "--no-fail-fast"]);
+        for component in COMPONENTS {
+            command.args(["--exclude", component]);
+        }
+        cargo_suite(env.apply(&mut command))
+    });
+    for (component, target) in component_test_targets(root) {
+        steps.run(&format!("tests ({component} end to end: {target})"), || {
+            cargo_suite(env.apply(cargo().args([
+                "test",
+                "--no-fail-fast",
+                "-p",
+                &component,
+                "--test",
+                &target,
+            ])))
+        });
+    }
+    steps.run("tests (k8s validation)", || {
+        let (ok, output) = run_tee(
+            env.apply(&mut Command::new(&env.python))
+                .args(["-m", "unittest", "discover", "-s", "k8s", "-p", "test_*.py"])
+                .current_dir(root),
+        )?;
+        steps::suite(ok, steps::parse_unittest(&output))
+    });
+    // `postgres` and `redis` drop here: services xtask started stop now.
+}
+
+/// The environment `test-support` reads.
+struct SuiteEnv {
+    database_url: String,
+    redis_url: String,
+    python: PathBuf,
+    node_modules: PathBuf,
+    wasm_dir: PathBuf,
+    runner: PathBuf,
+}
+
+impl SuiteEnv {
+    fn apply<'a>(&self, command: &'a mut Command) -> &'a mut Command {
+        command
+            .env(test_support::ENV_DATABASE_URL, &self.database_url)
+            .env(test_support::ENV_REDIS_URL, &self.redis_url)
+            .env(test_support::ENV_PYTHON, &self.python)
+            .env(test_support::ENV_NODE_MODULES, &self.node_modules)
+            .env(test_support::ENV_WASM_DIR, &self.wasm_dir)
+            .env(test_support::ENV_RUNNER, &self.runner)
+    }
+}
+
+fn prepare_toolchain() -> Result<()> {
+    process::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    process::run(cargo().arg("fetch"))
+}
+
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(process::root());
+    command
+}
+
+/// `cargo build --target wasm32-wasip2 --release -p ...`
+pub fn build_components(components: &[&str]) -> Command {
+    let mut command = cargo();
+    command
+        .args(["build", "--target", WASM_TARGET, "--release"])
+        .args(package_args(components));
+    command
+}
+
+pub fn wasm_dir(root: &Path) -> PathBuf {
+    root.join("target").join(WASM_TARGET).join("release")
+}
+
+pub fn package_args<'a>(packages: &[&'a str]) -> Vec<&'a str> {
+    packages
+        .iter()
+        .flat_map(|package| ["-p", package])
+        .collect()
+}
+
+fn check(command: &mut Command) -> Result<Outcome> {
+    process::run(command)?;
+    Ok(Outcome::Check)
+}
+
+fn cargo_suite(command: &mut Command) -> Result<Outcome> {
+    let (ok, output) = run_tee(command)?;
+    steps::suite(ok, steps::parse_cargo_test(&output))
+}
+
+/// Integration test targets of the components (`components/<c>/tests/<t>.rs` or
+/// `tests/<t>/main.rs`): native end-to-end suites that drive the built wasm. The workspace run
+/// excludes the components, whose libraries build for wasm32-wasip2 only.
+fn component_test_targets(root: &Path) -> Vec<(String, String)> {
+    let mut targets = Vec::new();
+    for component in COMPONENTS {
+        let Some(dir) = component_dir(root, component) else {
+            continue;
+        };
+        targets.extend(
+            test_targets(&dir.join("tests"))
+                .into_iter()
+                .map(|target| (component.to_owned(), target)),
+        );
+    }
+    targets
+}
+
+fn component_dir(root: &Path, component: &str) -> Option<PathBuf> {
+    [
+        root.join("components"),
+        root.join("tests").join("components"),
+    ]
+    .into_iter()
+    .map(|parent| parent.join(component))
+    .find(|dir| dir.join("Cargo.toml").is_file())
+}
+
+/// Cargo's automatic test targets in a `tests/` folder, sorted.
+fn test_targets(tests: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(tests) else {
+        return Vec::new();
+    };
+    let mut targets: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let path = entry.path();
+            let is_target = if path.is_dir() {
+                path.join("main.rs").is_file()
+            } else {
+                path.extension().is_some_and(|ext| ext == "rs")
+            };
+            let name = path.file_stem()?.to_str()?.to_owned();
+            is_target.then_some(name)
+        })
+        .collect();
+    targets.sort();
+    targets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_targets_are_files_and_folders_with_main() {
+        let dir = std::env::temp_dir().join(format!("xtask-targets-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("e2e")).unwrap();
+        std::fs::create_dir_all(dir.join("common")).unwrap();
+        std::fs::write(dir.join("e2e").join("main.rs"), "").unwrap();
+        std::fs::write(dir.join("common").join("mod.rs"), "").unwrap();
+        std::fs::write(dir.join("smoke.rs"), "").unwrap();
+        std::fs::write(dir.join("notes.md"), "").unwrap();
+        let found = test_targets(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(found, ["e2e", "smoke"]);
+    }
+
+    #[test]
+    fn a_missing_tests_folder_has_no_targets() {
+        assert!(test_targets(Path::new("/nonexistent/tests")).is_empty());
+    }
+
+    #[test]
+    fn every_component_is_excluded_from_native_builds() {
+        let manifest =
+            std::fs::read_to_string(process::root().join("Cargo.toml")).expect("root Cargo.toml");
+        let manifest: toml::Table = manifest.parse().expect("root Cargo.toml parses");
+        let workspace = &manifest["workspace"];
+        let paths = |key: &str| -> Vec<String> {
+            workspace[key]
+                .as_array()
+                .expect("a list of paths")
+                .iter()
+                .filter_map(|path| path.as_str().map(str::to_owned))
+                .collect()
+        };
+        let (members, default_members) = (paths("members"), paths("default-members"));
+        for component in COMPONENTS {
+            let suffix = format!("/{component}");
+            assert!(
+                members.iter().any(|m| m.ends_with(&suffix)),
+                "{component} is a workspace member"
+            );
+            assert!(
+                !default_members.iter().any(|m| m.ends_with(&suffix)),
+                "{component} is a default member: native builds would include it"
+            );
+        }
+    }
+}

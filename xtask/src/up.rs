@@ -1,0 +1,308 @@
+//! `cargo xtask up`: the gateway with a demo upstream, PostgreSQL and a dev API key.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::process::{self, ChildGuard};
+use crate::provision::{postgres, tools};
+use crate::test::{self, WASM_TARGET};
+
+const GATEWAY_COMPONENTS: [&str; 3] = ["route", "auth", "catalog"];
+const DEMO_DATABASE: &str = "mcp_gateway_demo";
+const KEY_OWNER: &str = "cargo-xtask-up";
+/// The first start compiles every component; later starts load them from the runner's cache.
+const START_TIMEOUT: Duration = Duration::from_secs(300);
+
+pub fn run(listen: SocketAddr) -> Result<()> {
+    let root = process::root();
+    let spin = process::find_on_path("spin");
+    process::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    process::run(&mut test::build_components(&GATEWAY_COMPONENTS))?;
+    let mut natives = vec!["gateway-admin", "demo-mcp-server", "mcp-bridge"];
+    if spin.is_none() {
+        natives.push("spin-runner");
+    }
+    process::run(
+        test::cargo()
+            .args(["build", "--release"])
+            .args(test::package_args(&natives)),
+    )?;
+    let bin = root.join("target").join("release");
+
+    let postgres = postgres::provision_for_demo()?;
+    let database_url = postgres::with_database(&postgres.url, DEMO_DATABASE)?;
+    postgres::ensure_database(&postgres.url, DEMO_DATABASE)?;
+    let admin = |args: &[&str]| {
+        process::output(
+            Command::new(bin.join("mcp-gateway-admin"))
+                .args(args)
+                .env(test_support::ENV_DATABASE_URL, &database_url),
+        )
+    };
+    admin(&["migrate"])?;
+    let created = admin(&["api-key", "create", "--owner", KEY_OWNER, "--all-servers"])?;
+    let api_key = created_key(&created).context("mcp-gateway-admin printed no key")?;
+
+    let mut children = Vec::new();
+    let mut variables = vec![
+        ("DATABASE_URL".to_owned(), database_url.clone()),
+        (
+            "DATABASE_HOST".to_owned(),
+            postgres::host_port(&database_url)?,
+        ),
+        ("GATEWAY_SECRET".to_owned(), gateway_secret()?),
+    ];
+
+    let (demo, demo_url) = start_demo_server(&bin)?;
+    children.push(demo);
+    variables.push(("DEMO_ORIGIN".to_owned(), origin_of(&demo_url)?));
+
+    let bridge_config = root.join("bridges").join("mcp-bridge").join("demo.json");
+    if bridge_config.is_file() {
+        let (bridge, origin, servers) = start_bridge(&bin, &bridge_config)?;
+        children.push(bridge);
+        for server in servers {
+            variables.push((format!("{}_ORIGIN", server.to_uppercase()), origin.clone()));
+        }
+    }
+
+    // `spin up` and the project's runner take the same arguments.
+    let mut gateway = Command::new(spin.unwrap_or_else(|| bin.join("spin-runner")));
+    gateway
+        .arg("up")
+        .arg("--from")
+        .arg(root.join("spin.toml"))
+        .arg("--listen")
+        .arg(listen.to_string())
+        .current_dir(&root);
+    for (name, value) in &variables {
+        gateway.env(spin_variable(name), value);
+    }
+    children.push(ChildGuard::spawn("gateway", &mut gateway)?);
+    wait_for_health(listen, &mut children)?;
+
+    println!("{}", banner(listen, &postgres.describe(), &api_key));
+    eprintln!("xtask: serving until Ctrl-C");
+    while !process::interrupted() {
+        if let Some(exited) = children.iter_mut().find_map(ChildGuard::exited) {
+            bail!("{exited}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Ok(())
+    // `children` then `postgres` drop here: every child is killed and reaped.
+}
+
+fn spin_variable(name: &str) -> String {
+    format!("SPIN_VARIABLE_{}", name.to_uppercase())
+}
+
+/// `demo-mcp-server` on a free port, read back from its first stdout line.
+fn start_demo_server(bin: &Path) -> Result<(ChildGuard, String)> {
+    let mut demo = ChildGuard::spawn(
+        "demo-mcp-server",
+        Command::new(bin.join("demo-mcp-server"))
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped()),
+    )?;
+    let stdout = demo.child_mut().stdout.take().expect("piped stdout");
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first)?;
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .with_context(|| format!("demo-mcp-server printed {first:?}"))?
+        .to_owned();
+    eprintln!("demo MCP server: {url}");
+    Ok((demo, url))
+}
+
+/// `mcp-bridge` serving `config` on a free port; returns its origin and the servers it serves.
+fn start_bridge(bin: &Path, config: &Path) -> Result<(ChildGuard, String, Vec<String>)> {
+    let servers = bridge_servers(&std::fs::read_to_string(config)?)
+        .with_context(|| format!("{} has no mcpServers object", config.display()))?;
+    let tools = tools::provision()?;
+    let port_file = process::tools_dir().join("mcp-bridge.addr");
+    let _ = std::fs::remove_file(&port_file);
+    let mut bridge = ChildGuard::spawn(
+        "mcp-bridge",
+        Command::new(bin.join("mcp-bridge"))
+            .arg("--config")
+            .arg(config)
+            .args(["--listen", "127.0.0.1:0", "--port-file"])
+            .arg(&port_file)
+            .env(test_support::ENV_PYTHON, &tools.python)
+            .env(test_support::ENV_NODE_MODULES, &tools.node_modules),
+    )?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let addr = loop {
+        if let Ok(addr) = std::fs::read_to_string(&port_file) {
+            break addr;
+        }
+        if let Some(exited) = bridge.exited() {
+            bail!("{exited}");
+        }
+        if Instant::now() > deadline || process::interrupted() {
+            bail!("mcp-bridge did not report its address");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let origin = format!("http://{}", addr.trim());
+    eprintln!("mcp-bridge: {origin} serving {}", servers.join(", "));
+    Ok((bridge, origin, servers))
+}
+
+/// The server names of an `mcpServers` config.
+fn bridge_servers(config: &str) -> Option<Vec<String>> {
+    let config: serde_json::Value = serde_json::from_str(config).ok()?;
+    Some(
+        config
+            .get("mcpServers")?
+            .as_object()?
+            .keys()
+            .cloned()
+            .collect(),
+    )
+}
+
+/// `scheme://host:port` of a URL.
+fn origin_of(url: &str) -> Result<String> {
+    let parsed = url::Url::parse(url).with_context(|| format!("not a URL: {url}"))?;
+    Ok(parsed.origin().ascii_serialization())
+}
+
+/// The key line of `mcp-gateway-admin api-key create`: the line after `created API key ...`.
+fn created_key(output: &str) -> Option<String> {
+    let mut lines = output.lines();
+    lines.find(|line| line.starts_with("created API key"))?;
+    let key = lines.next()?.trim();
+    (!key.is_empty()).then(|| key.to_owned())
+}
+
+/// A 32-byte hex secret kept in `target/tools/demo-secret`, so keys stay valid across runs.
+fn gateway_secret() -> Result<String> {
+    let path = process::tools_dir().join("demo-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path)
+        && secret.trim().len() >= 64
+    {
+        return Ok(secret.trim().to_owned());
+    }
+    let secret = hex::encode(rand::random::<[u8; 32]>());
+    std::fs::create_dir_all(process::tools_dir())?;
+    write_private(&path, &secret)?;
+    Ok(secret)
+}
+
+fn write_private(path: &Path, content: &str) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("write {}", path.display()))?;
+    file.write_all(content.as_bytes())?;
+    Ok(())
+}
+
+/// Polls `GET /health` until it answers 200, while every child keeps running.
+fn wait_for_health(listen: SocketAddr, children: &mut [ChildGuard]) -> Result<()> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if health_ok(listen) {
+            return Ok(());
+        }
+        if let Some(exited) = children.iter_mut().find_map(ChildGuard::exited) {
+            bail!("{exited}");
+        }
+        if Instant::now() > deadline || process::interrupted() {
+            bail!("the gateway did not answer GET http://{listen}/health");
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn health_ok(listen: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&listen, Duration::from_secs(1)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let request = format!("GET /health HTTP/1.1\r\nHost: {listen}\r\nConnection: close\r\n\r\n");
+    let mut response = String::new();
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_string(&mut response).is_ok()
+        && is_ok_status(&response)
+}
+
+fn is_ok_status(response: &str) -> bool {
+    response
+        .lines()
+        .next()
+        .and_then(|status| status.split_whitespace().nth(1))
+        == Some("200")
+}
+
+fn banner(listen: SocketAddr, postgres: &str, api_key: &str) -> String {
+    format!(
+        "\nThe gateway is up on http://{listen}\n\
+         PostgreSQL: {postgres} (database {DEMO_DATABASE})\n\
+         API key (all servers): {api_key}\n\n\
+         Try:\n\
+         curl -s -H \"Authorization: Bearer {api_key}\" -H 'content-type: application/json' -d '{{\"message\":\"hello\"}}' http://{listen}/demo/echo\n\
+         curl -s -H \"Authorization: Bearer {api_key}\" http://{listen}/\n\
+         curl -s -H \"Authorization: Bearer {api_key}\" http://{listen}/demo/openapi.json\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_is_the_line_after_the_announcement() {
+        let output = "created API key 7 (store it now: it is not shown again)\nmcpk_abc123\n";
+        assert_eq!(created_key(output).as_deref(), Some("mcpk_abc123"));
+    }
+
+    #[test]
+    fn output_without_a_key_yields_none() {
+        assert_eq!(created_key("created API key 7 (store it now)\n"), None);
+        assert_eq!(created_key("error: no database\n"), None);
+    }
+
+    #[test]
+    fn bridge_servers_are_the_mcp_servers_keys() {
+        let config = r#"{"bridge":{"listen":"127.0.0.1:8090"},"mcpServers":{"time":{"command":"x"},"everything":{"command":"y"}}}"#;
+        let mut servers = bridge_servers(config).unwrap();
+        servers.sort();
+        assert_eq!(servers, ["everything", "time"]);
+        assert_eq!(bridge_servers(r#"{"servers":{}}"#), None);
+    }
+
+    #[test]
+    fn spin_variables_are_uppercase() {
+        assert_eq!(spin_variable("demo_origin"), "SPIN_VARIABLE_DEMO_ORIGIN");
+    }
+
+    #[test]
+    fn origin_drops_the_path() {
+        assert_eq!(
+            origin_of("http://127.0.0.1:4123/mcp").unwrap(),
+            "http://127.0.0.1:4123"
+        );
+        assert!(origin_of("not a url").is_err());
+    }
+
+    #[test]
+    fn only_200_is_healthy() {
+        assert!(is_ok_status("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"));
+        assert!(!is_ok_status("HTTP/1.1 503 Service Unavailable\r\n\r\n"));
+        assert!(!is_ok_status(""));
+    }
+}
