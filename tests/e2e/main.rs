@@ -4,6 +4,7 @@
 mod common;
 
 mod caching;
+mod catalog;
 mod failures;
 mod mcp_endpoint;
 mod openapi;

@@ -41,12 +41,19 @@ fn all_steps(root: &Path, steps: &mut Steps) {
         check(cargo().args(["build", "-p", "spin-runner"]))
     });
     steps.run("clippy (native)", || {
-        check(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))
+        check(cargo().args([
+            "clippy",
+            "--keep-going",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
     });
     steps.run("clippy (wasm components)", || {
         check(
             cargo()
-                .args(["clippy", "--target", WASM_TARGET])
+                .args(["clippy", "--keep-going", "--target", WASM_TARGET])
                 .args(package_args(&COMPONENTS))
                 .args(["--", "-D", "warnings"]),
         )

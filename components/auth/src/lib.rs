@@ -3,6 +3,8 @@
 //! - `POST /authorize` with the caller's credential headers: 200 with the [`Decision`] JSON (also
 //!   cached in key-value under `decision_cache_key`), 401 `{"error":"unauthorized"}` with the
 //!   reason, 503 when the policy database, the JWKS endpoint or Microsoft Graph is unreachable.
+//! - `GET /servers` with the caller's credential headers: the servers the caller may use
+//!   (`{"servers":[{"id","name","tier"}]}`), for the catalog's `GET /`.
 //! - `POST /audit` with an [`auth_core::AuditRecord`]: 202 once stored.
 //!
 //! A thin adapter: every check and decision is `auth_core`; this crate does the I/O.
@@ -40,15 +42,23 @@ async fn handle(request: Request) -> Response {
             return reply::failure(&Failure::Internal);
         }
     };
+    let credentials = || {
+        Credentials::from_headers(
+            request
+                .headers()
+                .filter_map(|(name, value)| value.as_str().map(|value| (name, value))),
+        )
+    };
     match (request.method(), request.path()) {
         (Method::Post, "/authorize") => {
-            let credentials = Credentials::from_headers(
-                request
-                    .headers()
-                    .filter_map(|(name, value)| value.as_str().map(|value| (name, value))),
-            );
-            match authorize::authorize(&settings, &credentials, now_ms()).await {
+            match authorize::authorize(&settings, &credentials(), now_ms()).await {
                 Ok(decision) => reply::decision(&decision),
+                Err(failure) => reply::failure(&failure),
+            }
+        }
+        (Method::Get, "/servers") => {
+            match authorize::authorize(&settings, &credentials(), now_ms()).await {
+                Ok(decision) => servers(&settings, &decision),
                 Err(failure) => reply::failure(&failure),
             }
         }
@@ -64,6 +74,17 @@ fn audit(settings: &Settings, body: &[u8]) -> Response {
     };
     match policy_db::insert_audit(&settings.database_url, &record) {
         Ok(()) => reply::accepted(),
+        Err(failure) => reply::failure(&failure),
+    }
+}
+
+fn servers(settings: &Settings, decision: &Decision) -> Response {
+    match policy_db::catalog(&settings.database_url) {
+        Ok(rows) => reply::servers(
+            rows.into_iter()
+                .filter(|(id, _, _)| decision.allows(id))
+                .collect(),
+        ),
         Err(failure) => reply::failure(&failure),
     }
 }

@@ -53,6 +53,21 @@ pub fn find_api_key(database_url: &str, key: &str) -> Result<Option<ApiKeyRecord
 
 /// Servers and group grants, plus the rules of the user known by `user_ids` (object id and
 /// username) when there is one.
+/// (id, name, tier) of every server, for the catalog.
+pub fn catalog(database_url: &str) -> Result<Vec<(String, String, String)>, Failure> {
+    let conn = connect(database_url)?;
+    query(&conn, sql::SELECT_CATALOG, &[])?
+        .rows()
+        .map(|row| {
+            Ok((
+                column(&row, "id")?,
+                column(&row, "name")?,
+                column(&row, "tier")?,
+            ))
+        })
+        .collect()
+}
+
 pub fn load_policy(database_url: &str, user_ids: Option<&[String]>) -> Result<Policy, Failure> {
     let conn = connect(database_url)?;
     let mut policy = Policy::default();

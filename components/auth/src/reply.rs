@@ -22,6 +22,15 @@ pub fn decision(decision: &Decision) -> Response {
     )
 }
 
+/// The catalog entries (id, name, tier) the caller may use.
+pub fn servers(servers: Vec<(String, String, String)>) -> Response {
+    let servers: Vec<_> = servers
+        .into_iter()
+        .map(|(id, name, tier)| json!({"id": id, "name": name, "tier": tier}))
+        .collect();
+    json(200, &json!({ "servers": servers }))
+}
+
 pub fn accepted() -> Response {
     json(202, &json!({"status": "accepted"}))
 }

@@ -141,7 +141,6 @@ async fn catalog(request: &Request) -> Response {
                 "id": id,
                 "name": server["name"],
                 "tier": server["tier"],
-                "status": server["status"],
                 "endpoints": {
                     "info": format!("{base}/{id}"),
                     "openapi": format!("{base}/{id}/openapi.json"),

@@ -4,6 +4,8 @@
 
 /// Columns: `id`.
 pub const SELECT_SERVERS: &str = "SELECT id FROM servers ORDER BY id";
+/// The catalog entries: `GET /` of the gateway lists those the caller may use.
+pub const SELECT_CATALOG: &str = "SELECT id, name, tier FROM servers ORDER BY id";
 
 /// Columns: `group_name`, `server_id`.
 pub const SELECT_GROUP_GRANTS: &str =

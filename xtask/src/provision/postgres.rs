@@ -328,6 +328,24 @@ mod tests {
         assert!(!accepts_connections(&local_url(port)));
     }
 
+    /// The demo's cluster keeps its data when stopped and serves it again on the next start.
+    #[test]
+    fn a_persistent_cluster_keeps_its_databases_across_restarts() {
+        let port = test_support::free_port();
+        let data = process::tools_dir().join(format!("pg-kept-{port}"));
+        let first = Cluster::create(data.clone(), port, Lifetime::Persistent).unwrap();
+        ensure_database(&first.url, "xtask_kept").unwrap();
+        drop(first);
+        assert!(data.join("PG_VERSION").exists());
+        assert!(!accepts_connections(&local_url(port)));
+
+        let second = Cluster::start_existing(data.clone(), port).unwrap();
+        let kept = accepts_connections(&with_database(&second.url, "xtask_kept").unwrap());
+        drop(second);
+        std::fs::remove_dir_all(&data).unwrap();
+        assert!(kept);
+    }
+
     #[test]
     fn newest_server_version_wins() {
         let base = std::env::temp_dir().join(format!("xtask-pg-{}", std::process::id()));

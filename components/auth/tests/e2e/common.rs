@@ -48,15 +48,6 @@ fn unique(prefix: &str) -> String {
     )
 }
 
-fn runner_binary() -> PathBuf {
-    let target = test_support::workspace_root().join("target");
-    ["debug", "release"]
-        .iter()
-        .map(|profile| target.join(profile).join("spin-runner"))
-        .find(|path| path.is_file())
-        .expect("spin-runner is built (cargo build -p spin-runner)")
-}
-
 /// What differs between test setups.
 #[derive(Default)]
 pub struct Options {
@@ -166,7 +157,7 @@ gateway_secret = "{GATEWAY_SECRET}"
         );
         std::fs::write(dir.join("spin.toml"), manifest).expect("write manifest");
 
-        let mut command = Command::new(runner_binary());
+        let mut command = Command::new(test_support::runner_bin());
         command
             .args(["up", "--from"])
             .arg(dir.join("spin.toml"))
