@@ -10,4 +10,5 @@ mod mcp_endpoint;
 mod openapi;
 mod paths;
 mod rest_surface;
+mod stdio_tier;
 mod upstream_eras;

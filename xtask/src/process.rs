@@ -31,7 +31,7 @@ pub fn tools_dir() -> PathBuf {
     root().join("target").join("tools")
 }
 
-pub fn describe(command: &Command) -> String {
+fn describe(command: &Command) -> String {
     let mut line = command.get_program().to_string_lossy().into_owned();
     for arg in command.get_args() {
         line.push(' ');

@@ -37,8 +37,8 @@ fn all_steps(root: &Path, steps: &mut Steps) {
     let built = steps.run("build wasm components", || {
         check(&mut build_components(&COMPONENTS))
     });
-    let runner_built = steps.run("build spin-runner", || {
-        check(cargo().args(["build", "-p", "spin-runner"]))
+    let runner_built = steps.run("build spin-runner and mcp-bridge", || {
+        check(cargo().args(["build", "-p", "spin-runner", "-p", "mcp-bridge"]))
     });
     steps.run("clippy (native)", || {
         check(cargo().args([
@@ -81,6 +81,7 @@ fn all_steps(root: &Path, steps: &mut Steps) {
         node_modules: tools.node_modules,
         wasm_dir: wasm_dir(root),
         runner: root.join("target").join("debug").join("spin-runner"),
+        bridge: root.join("target").join("debug").join("mcp-bridge"),
     };
     steps.run("tests (workspace)", || {
         let mut command = cargo();
@@ -122,6 +123,7 @@ struct SuiteEnv {
     node_modules: PathBuf,
     wasm_dir: PathBuf,
     runner: PathBuf,
+    bridge: PathBuf,
 }
 
 impl SuiteEnv {
@@ -133,6 +135,7 @@ impl SuiteEnv {
             .env(test_support::ENV_NODE_MODULES, &self.node_modules)
             .env(test_support::ENV_WASM_DIR, &self.wasm_dir)
             .env(test_support::ENV_RUNNER, &self.runner)
+            .env(test_support::ENV_BRIDGE, &self.bridge)
     }
 }
 

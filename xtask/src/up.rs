@@ -15,6 +15,9 @@ use crate::test::{self, WASM_TARGET};
 const GATEWAY_COMPONENTS: [&str; 3] = ["route", "auth", "catalog"];
 const DEMO_DATABASE: &str = "mcp_gateway_demo";
 const KEY_OWNER: &str = "cargo-xtask-up";
+/// STDIO-tier routes of spin.toml served locally by the demo bridge's servers (route, bridge name).
+const STDIO_STAND_INS: [(&str, &str); 2] = [("sonarqube", "everything"), ("sentry", "time")];
+
 /// The first start compiles every component; later starts load them from the runner's cache.
 const START_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -66,8 +69,13 @@ pub fn run(listen: SocketAddr) -> Result<()> {
     if bridge_config.is_file() {
         let (bridge, origin, servers) = start_bridge(&bin, &bridge_config)?;
         children.push(bridge);
-        for server in servers {
-            variables.push((format!("{}_ORIGIN", server.to_uppercase()), origin.clone()));
+        // The demo's stdio servers stand in for the STDIO-tier routes, so those work locally.
+        for (route, bridged) in STDIO_STAND_INS {
+            if servers.iter().any(|s| s == bridged) {
+                let route = route.to_uppercase();
+                variables.push((format!("{route}_ORIGIN"), origin.clone()));
+                variables.push((format!("{route}_PATH"), format!("/{bridged}/mcp")));
+            }
         }
     }
 
@@ -256,7 +264,8 @@ fn banner(listen: SocketAddr, postgres: &str, api_key: &str) -> String {
          Try:\n\
          curl -s -H \"Authorization: Bearer {api_key}\" -H 'content-type: application/json' -d '{{\"message\":\"hello\"}}' http://{listen}/demo/echo\n\
          curl -s -H \"Authorization: Bearer {api_key}\" http://{listen}/\n\
-         curl -s -H \"Authorization: Bearer {api_key}\" http://{listen}/demo/openapi.json\n"
+         curl -s -H \"Authorization: Bearer {api_key}\" http://{listen}/demo/openapi.json\n\
+         curl -s -H \"Authorization: Bearer {api_key}\" -H 'content-type: application/json' -d '{{\"timezone\":\"UTC\"}}' http://{listen}/sentry/get_current_time   # STDIO tier, via mcp-bridge\n"
     )
 }
 

@@ -89,10 +89,10 @@ pub async fn openapi(settings: &Settings, inbound: &Inbound, outparam: ResponseO
     if inbound.method != Method::Get {
         return method_not_allowed(outparam, "GET");
     }
-    if !settings.openapi_public {
-        if let Err(refusal) = authz::authorize(settings, inbound, false).await {
-            return respond::refusal(outparam, refusal);
-        }
+    if !settings.openapi_public
+        && let Err(refusal) = authz::authorize(settings, inbound, false).await
+    {
+        return respond::refusal(outparam, refusal);
     }
     let tools = match tools(settings).await {
         Ok(tools) => tools,

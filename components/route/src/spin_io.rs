@@ -90,18 +90,18 @@ impl StateStore for KvState {
     }
 
     fn set(&self, key: &str, value: &[u8]) {
-        if let Some(store) = &self.0 {
-            if let Err(err) = store.set(key, value) {
-                eprintln!("key-value set failed: {err:?}");
-            }
+        if let Some(store) = &self.0
+            && let Err(err) = store.set(key, value)
+        {
+            eprintln!("key-value set failed: {err:?}");
         }
     }
 
     fn delete(&self, key: &str) {
-        if let Some(store) = &self.0 {
-            if let Err(err) = store.delete(key) {
-                eprintln!("key-value delete failed: {err:?}");
-            }
+        if let Some(store) = &self.0
+            && let Err(err) = store.delete(key)
+        {
+            eprintln!("key-value delete failed: {err:?}");
         }
     }
 }

@@ -21,6 +21,8 @@ pub const ENV_NODE_MODULES: &str = "MCPGW_NODE_MODULES";
 pub const ENV_WASM_DIR: &str = "MCPGW_WASM_DIR";
 /// The `spin-runner` binary (built by `cargo xtask test`).
 pub const ENV_RUNNER: &str = "MCPGW_RUNNER";
+/// The `mcp-bridge` binary (built by `cargo xtask test`).
+pub const ENV_BRIDGE: &str = "MCPGW_BRIDGE";
 
 fn provisioned(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -55,6 +57,10 @@ pub fn wasm_dir() -> PathBuf {
 
 pub fn runner_bin() -> PathBuf {
     PathBuf::from(provisioned(ENV_RUNNER))
+}
+
+pub fn bridge_bin() -> PathBuf {
+    PathBuf::from(provisioned(ENV_BRIDGE))
 }
 
 /// The workspace root (the folder holding `spin.toml`).
