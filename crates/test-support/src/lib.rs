@@ -115,3 +115,60 @@ impl Drop for ChildGuard {
         let _ = self.0.wait();
     }
 }
+
+/// A `spin-runner up` (or any Spin-like) process: its address from the `Serving http://ADDR`
+/// line Spin prints, and its stderr collected for assertions and failure messages.
+pub struct RunnerProcess {
+    pub base: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+    _child: ChildGuard,
+}
+
+impl RunnerProcess {
+    /// Spawns `command` (its stdout and stderr are piped here) and waits until it serves;
+    /// `Err(stderr)` when it exits instead.
+    pub fn start(command: &mut Command) -> Result<Self, String> {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = ChildGuard::spawn(command);
+        let stdout = child.0.stdout.take().expect("piped stdout");
+        let stderr = child.0.stderr.take().expect("piped stderr");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = log.clone();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = sink.lock().expect("log lock");
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        let base = lines
+            .by_ref()
+            .find_map(|line| line.strip_prefix("Serving ").map(|b| b.trim().to_string()));
+        match base {
+            Some(base) => {
+                // Keep reading stdout so the process never writes into a closed pipe.
+                std::thread::spawn(move || lines.for_each(drop));
+                Ok(Self {
+                    base,
+                    log,
+                    _child: child,
+                })
+            }
+            None => {
+                let _ = child.0.wait();
+                let _ = reader.join();
+                let log = log.lock().expect("log lock").clone();
+                Err(log)
+            }
+        }
+    }
+
+    /// Everything the process wrote to stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().expect("log lock").clone()
+    }
+}

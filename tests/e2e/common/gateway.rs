@@ -1,13 +1,11 @@
 //! The gateway as production runs it: the real `spin.toml`, the built components, the runner,
 //! with each test's upstreams and database named through `SPIN_VARIABLE_*`.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::Duration;
 
-use test_support::ChildGuard;
+use test_support::RunnerProcess;
 
 use super::db::Database;
 
@@ -15,8 +13,7 @@ pub const GATEWAY_SECRET: &str = "e2e-gateway-secret-of-at-least-32-bytes";
 
 pub struct Gateway {
     pub base: String,
-    log: Arc<Mutex<String>>,
-    _child: ChildGuard,
+    process: RunnerProcess,
     _state: TempDir,
 }
 
@@ -89,44 +86,22 @@ impl Gateway {
             .env("SPIN_VARIABLE_DATABASE_HOST", db.host_port())
             .env("SPIN_VARIABLE_GATEWAY_SECRET", GATEWAY_SECRET)
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        // The manifest's components live under the workspace's target/.
-        command.current_dir(&root);
+            // The manifest's components live under the workspace's target/.
+            .current_dir(&root);
         for (key, value) in env {
             command.env(key, value);
         }
-        let mut child = ChildGuard::spawn(&mut command);
-        let stdout = child.0.stdout.take().expect("stdout");
-        let stderr = child.0.stderr.take().expect("stderr");
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-        for line in lines.by_ref() {
-            if let Some(base) = line.strip_prefix("Serving ") {
-                std::thread::spawn(move || lines.for_each(drop));
-                return Self {
-                    base: base.trim().to_string(),
-                    log,
-                    _child: child,
-                    _state: TempDir(state),
-                };
-            }
+        let process = RunnerProcess::start(&mut command)
+            .unwrap_or_else(|log| panic!("the gateway did not start:\n{log}"));
+        Self {
+            base: process.base.clone(),
+            process,
+            _state: TempDir(state),
         }
-        let _ = child.0.wait();
-        std::thread::sleep(Duration::from_millis(100));
-        panic!("the gateway did not start:\n{}", log.lock().unwrap());
     }
 
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.process.log()
     }
 
     pub fn get(&self, path: &str, key: Option<&str>) -> Reply {

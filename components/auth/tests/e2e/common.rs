@@ -4,11 +4,10 @@
 //! The manifest gives the component a public wildcard route: a private route is reachable only by
 //! service chaining, which the runner's own tests cover; here the component's behaviour is tested.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use auth_core::test_issuer::{
@@ -17,7 +16,7 @@ use auth_core::test_issuer::{
 use gateway_admin::Admin;
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
-use test_support::ChildGuard;
+use test_support::RunnerProcess;
 
 pub const TENANT: &str = "11111111-1111-1111-1111-111111111111";
 pub const AUDIENCE: &str = "api://mcp-gateway";
@@ -84,8 +83,7 @@ pub struct Gateway {
     pub idp: IdentityProvider,
     database: String,
     dir: PathBuf,
-    log: Arc<Mutex<String>>,
-    _runner: ChildGuard,
+    runner: RunnerProcess,
 }
 
 fn with_database(url: &str, name: &str) -> url::Url {
@@ -168,35 +166,17 @@ gateway_secret = "{GATEWAY_SECRET}"
                 test_support::workspace_root()
                     .join("target")
                     .join("spin-runner-cache"),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut runner = ChildGuard::spawn(&mut command);
-        let log = Arc::new(Mutex::new(String::new()));
-        let stderr = runner.0.stderr.take().expect("stderr");
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let stdout = runner.0.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-        let base = lines
-            .by_ref()
-            .find_map(|line| line.strip_prefix("Serving ").map(|b| b.trim().to_owned()))
-            .unwrap_or_else(|| panic!("runner did not start: {}", log.lock().unwrap()));
-        std::thread::spawn(move || lines.for_each(drop));
+            );
+        let runner = RunnerProcess::start(&mut command)
+            .unwrap_or_else(|log| panic!("runner did not start: {log}"));
+        let base = runner.base.clone();
         Self {
             base,
             admin,
             idp,
             database,
             dir,
-            log,
-            _runner: runner,
+            runner,
         }
     }
 
@@ -251,7 +231,7 @@ gateway_secret = "{GATEWAY_SECRET}"
     }
 
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.runner.log()
     }
 }
 

@@ -1,14 +1,13 @@
 //! Starts `spin-runner up` on a generated manifest whose components are the probe component,
 //! and speaks HTTP to it.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::Duration;
 
-use test_support::ChildGuard;
+use test_support::RunnerProcess;
 
 pub const PROBE_WASM: &str = "runner_probe.wasm";
 
@@ -38,8 +37,7 @@ fn cache_dir() -> PathBuf {
 
 pub struct Runner {
     pub base: String,
-    pub log: Arc<Mutex<String>>,
-    _child: ChildGuard,
+    process: RunnerProcess,
 }
 
 /// Starts the runner on `dir/spin.toml`; `Err(stderr)` when it exits instead of serving.
@@ -51,40 +49,15 @@ pub fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Runner, 
         .args(["--listen", "127.0.0.1:0", "--cache-dir"])
         .arg(cache_dir())
         .args(args)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("RUST_LOG", "info");
     for (key, value) in env {
         command.env(key, value);
     }
-    let mut child = ChildGuard::spawn(&mut command);
-    let stdout = child.0.stdout.take().expect("stdout");
-    let stderr = child.0.stderr.take().expect("stderr");
-    let log = Arc::new(Mutex::new(String::new()));
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let mut log = sink.lock().unwrap();
-            log.push_str(&line);
-            log.push('\n');
-        }
-    });
-    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-    for line in lines.by_ref() {
-        if let Some(base) = line.strip_prefix("Serving ") {
-            // Keep reading stdout so the runner never writes into a closed pipe.
-            std::thread::spawn(move || lines.for_each(drop));
-            return Ok(Runner {
-                base: base.trim().to_string(),
-                log,
-                _child: child,
-            });
-        }
-    }
-    let _ = child.0.wait();
-    std::thread::sleep(Duration::from_millis(100));
-    let log = log.lock().unwrap().clone();
-    Err(log)
+    let process = RunnerProcess::start(&mut command)?;
+    Ok(Runner {
+        base: process.base.clone(),
+        process,
+    })
 }
 
 pub struct Reply {
@@ -125,7 +98,7 @@ impl Runner {
     }
 
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.process.log()
     }
 }
 
