@@ -3,6 +3,7 @@
 
 mod common;
 
+mod audit;
 mod caching;
 mod catalog;
 mod failures;
