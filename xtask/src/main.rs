@@ -1,5 +1,6 @@
 //! Project tasks, run as `cargo xtask <task>` (alias in `.cargo/config.toml`).
 
+mod bench;
 mod process;
 mod provision;
 mod steps;
@@ -22,6 +23,8 @@ struct Cli {
 enum Task {
     /// Run every check: fmt, clippy, the wasm build, unit, integration and end-to-end tests.
     Test,
+    /// Print the runner's and the bridge's overhead against native baselines (release builds).
+    Bench,
     /// Build the gateway and start it with a demo upstream, in the foreground until Ctrl-C.
     Up {
         /// Address the gateway listens on.
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     process::handle_interrupts();
     let result = match cli.task {
         Task::Test => test::run(),
+        Task::Bench => bench::run(),
         Task::Up { listen } => up::run(listen),
     };
     match result {

@@ -3,14 +3,15 @@
 //!
 //! `/.../headers`, `/.../var?name=N`, `/.../kv?store=S&op=get|set|delete&key=K&value=V`,
 //! `/.../counter`, `/.../outbound?url=U`, `/.../pg?url=U&sql=Q`, `/.../trap`, `/.../spin`, `/.../stream?n=N&ms=M`,
-//! `/.../echo` (request body back).
+//! `/.../echo` (request body back), `/.../hello` (a fixed short body, for the runner's benchmark).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures::SinkExt;
 use serde_json::{Value, json};
 use spin_sdk::http::{
-    Fields, IncomingRequest, OutgoingResponse, Request, Response, ResponseOutparam, send,
+    Fields, IncomingRequest, OutgoingBody, OutgoingResponse, Request, Response, ResponseOutparam,
+    send,
 };
 use spin_sdk::key_value::Store;
 use spin_sdk::pg4::{Connection, Decode, ParameterValue};
@@ -41,6 +42,7 @@ async fn handle(request: IncomingRequest, outparam: ResponseOutparam) {
         .unwrap_or_default()
         .to_string();
     let result = match action.as_str() {
+        "hello" => return hello(outparam),
         "headers" => json!({
             "method": format!("{:?}", request.method()),
             "uri": request.uri(),
@@ -100,6 +102,33 @@ async fn respond(outparam: ResponseOutparam, status: u16, body: Vec<u8>) {
         .set_with_body(response, body)
         .await
         .expect("write body");
+}
+
+/// A fixed body written before the response is handed over, so headers and body leave in one
+/// write: without TCP_NODELAY a separate body write would wait for the client's delayed ACK.
+fn hello(outparam: ResponseOutparam) {
+    const BODY: &[u8] = b"hello";
+    let headers = Fields::from_list(&[
+        ("content-type".to_string(), b"text/plain".to_vec()),
+        (
+            "content-length".to_string(),
+            BODY.len().to_string().into_bytes(),
+        ),
+    ])
+    .expect("headers");
+    let response = OutgoingResponse::new(headers);
+    let body = response.body().expect("response body");
+    let stream = body.write().expect("response body stream");
+    let room = stream.check_write().expect("response body stream open");
+    assert!(
+        room >= BODY.len() as u64,
+        "no room for {} bytes",
+        BODY.len()
+    );
+    stream.write(BODY).expect("write body");
+    drop(stream);
+    OutgoingBody::finish(body, None).expect("finish body");
+    outparam.set(response);
 }
 
 async fn stream(outparam: ResponseOutparam, n: u32, ms: u64) {
