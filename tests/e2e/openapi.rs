@@ -1,5 +1,3 @@
-use std::process::Command;
-
 use demo_mcp_server::Era;
 
 use crate::common::db::Database;
@@ -7,23 +5,7 @@ use crate::common::gateway::{Gateway, upstream};
 use crate::common::peers::{Demo, Everything};
 
 fn validate(document: &str, name: &str) -> Result<(), String> {
-    let path = std::env::temp_dir().join(format!("mcpgw-{name}-{}.json", std::process::id()));
-    std::fs::write(&path, document).unwrap();
-    let output = Command::new(test_support::python())
-        .args(["-m", "openapi_spec_validator", "--schema", "3.1"])
-        .arg(&path)
-        .output()
-        .expect("run openapi-spec-validator");
-    let _ = std::fs::remove_file(&path);
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
+    test_support::validate_openapi(&format!("e2e-{name}"), document)
 }
 
 fn operation_ids(document: &serde_json::Value) -> Vec<String> {

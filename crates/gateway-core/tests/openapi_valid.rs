@@ -145,26 +145,8 @@ fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs `python -m openapi_spec_validator` on `document`; `Err` holds its output.
 fn spec_validator(name: &str, document: &Value) -> Result<(), String> {
-    let file =
-        std::env::temp_dir().join(format!("gateway-core-{}-{name}.json", std::process::id()));
-    std::fs::write(&file, serde_json::to_vec_pretty(document).unwrap()).expect("write spec");
-    let output = Command::new(test_support::python())
-        .args(["-m", "openapi_spec_validator", "--schema", "3.1"])
-        .arg(&file)
-        .output()
-        .expect("run openapi_spec_validator");
-    std::fs::remove_file(&file).expect("remove spec");
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
+    test_support::validate_openapi(&format!("gateway-core-{name}"), &document.to_string())
 }
 
 fn is_open_webui_function_name(id: &str) -> bool {

@@ -172,3 +172,25 @@ impl RunnerProcess {
         self.log.lock().expect("log lock").clone()
     }
 }
+
+/// Validates an OpenAPI 3.1 document (JSON text) with PyPI's `openapi-spec-validator`;
+/// `Err` holds its report. `name` keeps concurrent tests' temporary files apart.
+pub fn validate_openapi(name: &str, document: &str) -> Result<(), String> {
+    let file = std::env::temp_dir().join(format!("openapi-{}-{name}.json", std::process::id()));
+    std::fs::write(&file, document).expect("write the document");
+    let output = Command::new(python())
+        .args(["-m", "openapi_spec_validator", "--schema", "3.1"])
+        .arg(&file)
+        .output()
+        .expect("run openapi_spec_validator");
+    let _ = std::fs::remove_file(&file);
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
