@@ -75,6 +75,8 @@ pub fn run(listen: SocketAddr) -> Result<()> {
                 let route = route.to_uppercase();
                 variables.push((format!("{route}_ORIGIN"), origin.clone()));
                 variables.push((format!("{route}_PATH"), format!("/{bridged}/mcp")));
+                // The route sends a bearer credential; the local bridge takes any.
+                variables.push((format!("{route}_TOKEN"), "local-demo-bridge".to_owned()));
             }
         }
     }
