@@ -66,7 +66,74 @@ fn every_tool_call_is_audited_without_its_arguments() {
     );
     assert_eq!(
         echo.args_sha256,
-        auth_core::audit::args_sha256(secret_argument.as_bytes())
+        auth_core::audit::args_sha256(&serde_json::from_str(secret_argument).unwrap())
     );
+    assert_eq!(echo.surface.as_deref(), Some("rest"));
     assert!(!format!("{seen:?}").contains("s3cr3t-value"));
+}
+
+/// Waits until `count` records of `tool` are in the log.
+fn audited(db: &Database, tool: &str, count: usize) -> Vec<gateway_admin::AuditEntry> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let seen: Vec<_> = entries(db).into_iter().filter(|e| e.tool == tool).collect();
+        if seen.len() >= count || Instant::now() > deadline {
+            return seen;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn rest_and_mcp_audit_the_same_call_alike() {
+    let db = Database::create("audit-surfaces");
+    let demo = Demo::start(Era::Both, false);
+    let gateway = Gateway::start(&db, &upstream("demo", &demo.url()));
+    let key = db.api_key("auditor", None);
+    let client = reqwest::blocking::Client::new();
+    let mcp_call = |arguments: serde_json::Value| {
+        let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "fail", "arguments": arguments,
+                       "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                 "io.modelcontextprotocol/clientCapabilities": {}}}});
+        client
+            .post(format!("{}/demo/mcp", gateway.base))
+            .bearer_auth(&key)
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", "fail")
+            .json(&body)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    // The same arguments, in another key order and spacing on each surface.
+    assert_eq!(
+        gateway
+            .post(
+                "/demo/fail",
+                Some(&key),
+                r#"{ "message" : "boom", "code": 7 }"#
+            )
+            .status,
+        502
+    );
+    assert_eq!(
+        mcp_call(serde_json::json!({"code": 7, "message": "boom"})),
+        200
+    );
+    let seen = audited(&db, "fail", 2);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let (mcp, rest) = (&seen[0], &seen[1]);
+    assert_eq!(
+        (rest.surface.as_deref(), mcp.surface.as_deref()),
+        (Some("rest"), Some("mcp"))
+    );
+    assert_eq!(
+        rest.args_sha256, mcp.args_sha256,
+        "one argument hash for both surfaces"
+    );
+    assert_eq!(rest.status, mcp.status, "one status for both surfaces");
+    assert_eq!(rest.principal_id, mcp.principal_id);
 }

@@ -8,6 +8,7 @@ mod caching;
 mod catalog;
 mod failures;
 mod mcp_endpoint;
+mod mcp_rules;
 mod openapi;
 mod paths;
 mod rest_surface;

@@ -110,6 +110,7 @@ pub fn insert_audit(database_url: &str, record: &AuditRecord) -> Result<(), Fail
             ParameterValue::Int32(i32::from(record.status)),
             ParameterValue::Int64(i64::try_from(record.latency_ms).unwrap_or(i64::MAX)),
             text(&record.args_sha256),
+            text(record.surface.as_str()),
         ],
     )
     .map_err(unavailable)?;

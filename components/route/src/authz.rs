@@ -1,7 +1,7 @@
 //! Who is calling and may they use this server: the decision the auth component cached in
 //! key-value (no chaining hop in steady state), else a chained call to `auth.spin.internal`.
 
-use auth_core::{AuditRecord, Credentials, Decision, decision_cache_key, reject_query_credentials};
+use auth_core::{Credentials, Decision, decision_cache_key, reject_query_credentials};
 use gateway_core::GatewayError;
 use mcp_proto::transport::StateStore;
 use serde_json::Value;
@@ -13,7 +13,6 @@ use crate::settings::Settings;
 use crate::spin_io::KvState;
 
 const AUTH_AUTHORIZE: &str = "http://auth.spin.internal/authorize";
-const AUTH_AUDIT: &str = "http://auth.spin.internal/audit";
 
 /// A refusal, with the body the caller sees (from the auth component, never a secret).
 pub struct Refusal {
@@ -24,6 +23,9 @@ pub struct Refusal {
 
 impl From<GatewayError> for Refusal {
     fn from(error: GatewayError) -> Self {
+        if error.status() >= 500 {
+            eprintln!("{error}");
+        }
         Self {
             status: error.status(),
             www_authenticate: error.www_authenticate().map(str::to_string),
@@ -32,16 +34,15 @@ impl From<GatewayError> for Refusal {
     }
 }
 
-/// `WWW-Authenticate` for this server; MCP endpoints point clients at RFC 9728 metadata.
+/// `WWW-Authenticate` for this server; MCP endpoints point clients at RFC 9728 metadata when
+/// the gateway's public URL is known (never one built from an untrusted `Host`).
 pub fn challenge(settings: &Settings, inbound: &Inbound, mcp: bool) -> String {
-    if mcp {
-        format!(
-            "Bearer realm=\"mcp-gateway\", resource_metadata=\"{}/.well-known/oauth-protected-resource/{}/mcp\"",
-            settings.base_url(&inbound.full_url),
+    match settings.base_url(&inbound.full_url) {
+        Some(base) if mcp => format!(
+            "Bearer realm=\"mcp-gateway\", resource_metadata=\"{base}/.well-known/oauth-protected-resource/{}/mcp\"",
             settings.server_id
-        )
-    } else {
-        "Bearer realm=\"mcp-gateway\"".to_string()
+        ),
+        _ => "Bearer realm=\"mcp-gateway\"".to_string(),
     }
 }
 
@@ -98,14 +99,16 @@ async fn ask_auth(
     let response: Response = send(builder.body(Vec::new()).build())
         .await
         .map_err(|err| {
-            eprintln!("auth component unreachable: {err:?}");
-            Refusal::from(GatewayError::Disabled)
+            Refusal::from(GatewayError::AuthorizationUnavailable(format!(
+                "auth component unreachable: {err:?}"
+            )))
         })?;
     let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
     match *response.status() {
         200 => serde_json::from_value(body).map_err(|err| {
-            eprintln!("auth component sent an unreadable decision: {err}");
-            Refusal::from(GatewayError::Internal("unreadable decision".into()))
+            Refusal::from(GatewayError::AuthorizationUnavailable(format!(
+                "auth component sent an unreadable decision: {err}"
+            )))
         }),
         401 => {
             let message = body["message"]
@@ -123,24 +126,5 @@ async fn ask_auth(
             },
             www_authenticate: None,
         }),
-    }
-}
-
-/// Records a tool call; called after the response is sent, so it never delays or fails it.
-pub async fn audit(record: &AuditRecord) {
-    let body = match serde_json::to_vec(record) {
-        Ok(body) => body,
-        Err(_) => return,
-    };
-    let request = Request::builder()
-        .method(Method::Post)
-        .uri(AUTH_AUDIT)
-        .header("content-type", "application/json")
-        .body(body)
-        .build();
-    match send::<_, Response>(request).await {
-        Ok(response) if *response.status() == 202 => {}
-        Ok(response) => eprintln!("audit record refused: HTTP {}", response.status()),
-        Err(err) => eprintln!("audit record not written: {err:?}"),
     }
 }

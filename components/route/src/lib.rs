@@ -3,6 +3,7 @@
 //! `GET /<s>` (info and tools), `GET /<s>/openapi.json`, `POST /<s>/<tool>` (REST tool call)
 //! and `/<s>/mcp` (native MCP, both protocol eras), each authorized by the auth component.
 
+mod audit;
 mod authz;
 mod clock;
 mod mcp_endpoint;
@@ -56,13 +57,14 @@ async fn handle(request: IncomingRequest, outparam: ResponseOutparam) {
         .into_iter()
         .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
         .collect();
+    let settings = match settings::Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => return respond::error(outparam, &error, None),
+    };
     let method = request.method();
-    let body = match request.into_body().await {
+    let body = match read_body(request, &headers, settings.max_body_bytes).await {
         Ok(body) => body,
-        Err(_) => {
-            let error = GatewayError::BadRequest("the request body could not be read".into());
-            return respond::error(outparam, &error, None);
-        }
+        Err(error) => return respond::error(outparam, &error, None),
     };
     let find = |name: &str| {
         headers
@@ -78,10 +80,6 @@ async fn handle(request: IncomingRequest, outparam: ResponseOutparam) {
         headers,
         body,
     };
-    let settings = match settings::Settings::load() {
-        Ok(settings) => settings,
-        Err(error) => return respond::error(outparam, &error, None),
-    };
     let route = match RoutePath::parse(&settings.server_id, &inbound.path_info, &inbound.full_url) {
         Ok(route) => route,
         Err(error) => return respond::error(outparam, &error, None),
@@ -92,4 +90,34 @@ async fn handle(request: IncomingRequest, outparam: ResponseOutparam) {
         RoutePath::OpenApi => rest::openapi(&settings, &inbound, outparam).await,
         RoutePath::Tool(tool) => rest::call(&settings, &inbound, &tool, outparam).await,
     }
+}
+
+/// The request body, refused with 413 as soon as it is known to exceed `limit`: from its
+/// `Content-Length` before anything is read, else while it streams in.
+async fn read_body(
+    request: IncomingRequest,
+    headers: &[(String, String)],
+    limit: usize,
+) -> Result<Vec<u8>, GatewayError> {
+    use futures::StreamExt;
+
+    let too_large = GatewayError::PayloadTooLarge { limit };
+    let declared = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large);
+    }
+    let mut stream = request.into_body_stream();
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|_| GatewayError::BadRequest("the request body could not be read".into()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large);
+        }
+        body.extend(chunk);
+    }
+    Ok(body)
 }

@@ -1,49 +1,63 @@
 //! `/<s>/mcp`: this server as a native MCP endpoint, for clients of both protocol eras.
 //!
-//! - 2026-07-28 (stateless): every request is validated (`_meta`, routing headers, version) and
-//!   answered on its own; `server/discover` is answered by the gateway.
-//! - Handshake era (2025-11-25 and earlier, e.g. Open WebUI): `initialize` is answered by the
-//!   gateway from the upstream's cached description and returns a sealed `Mcp-Session-Id`
-//!   bound to the caller; `tools/list` comes from the cache, so a new session per chat turn
-//!   costs no upstream request. Answers are JSON; GET (no server stream) is 405, DELETE 204.
+//! - 2026-07-28 (stateless): every request is validated (`Origin`, `_meta`, routing and
+//!   `Mcp-Param-*` headers, version) and answered on its own; methods the era removed are 404.
+//!   `server/discover` is answered by the gateway from the upstream's cached description.
+//! - Handshake era (2025-11-25 and earlier, e.g. Open WebUI's fallback): `initialize` is
+//!   answered by the gateway from the upstream's cached description and returns a sealed
+//!   `Mcp-Session-Id` bound to the caller; `DELETE` ends that session for the rest of its life.
+//!   `tools/list` comes from the cache, so a new session per chat turn costs no upstream request.
+//!
+//! Tools go through the one call pipeline (`gateway_core::pipeline`); prompts, resources and
+//! completion are relayed to the upstream in its own era. Answers are JSON; GET (no server
+//! stream) is 405.
 
+use auth_core::Decision;
+use auth_core::audit::Surface;
 use gateway_core::GatewayError;
-use gateway_core::session::{self, SessionError};
-use mcp_proto::headers::SESSION_ID;
+use gateway_core::pipeline::{prepare_call, rpc_failure};
+use gateway_core::public_url::check_origin;
+use gateway_core::session::{self, NONCE_LEN, SessionError};
+use mcp_proto::headers::{SESSION_ID, param_headers_of};
 use mcp_proto::inbound::{self, InboundEra};
 use mcp_proto::jsonrpc::{
     ErrorObject, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, Message, PARSE_ERROR, Request,
     RequestId, Response,
 };
+use mcp_proto::transport::StateStore;
 use mcp_proto::types::{
-    CacheScope, Implementation, METHOD_DISCOVER, METHOD_INITIALIZE, METHOD_PING, METHOD_TOOLS_CALL,
-    METHOD_TOOLS_LIST,
+    CacheScope, FORWARDED_METHODS, Implementation, METHOD_DISCOVER, METHOD_INITIALIZE,
+    METHOD_LOGGING_SET_LEVEL, METHOD_PING, METHOD_TOOLS_CALL, METHOD_TOOLS_LIST, REMOVED_IN_MODERN,
 };
-use mcp_proto::upstream::UpstreamError;
-use serde_json::{Value, json};
+use mcp_proto::upstream::{ServerDescription, UpstreamError};
+use serde_json::{Map, Value, json};
 use spin_sdk::http::{Method, ResponseOutparam};
 
 use crate::Inbound;
+use crate::audit::{self, Arguments};
 use crate::authz;
 use crate::clock;
 use crate::respond;
-use crate::rest::audit;
 use crate::settings::Settings;
+use crate::spin_io::KvState;
 use crate::upstream::{Upstream, gateway_error};
 
 /// How long a modern client may cache this server's discover and list results.
 const LIST_TTL_MS: u64 = 60_000;
 
 pub async fn serve(settings: &Settings, inbound: &Inbound, outparam: ResponseOutparam) {
+    let origin = inbound.header("origin");
+    if let Err(error) = check_origin(origin, &settings.public_url, &settings.allowed_origins) {
+        let (_, rpc) = rpc_failure(&error);
+        return rpc_error(outparam, error.status(), None, rpc, &[]);
+    }
     let decision = match authz::authorize(settings, inbound, true).await {
         Ok(decision) => decision,
         Err(refusal) => return respond::refusal(outparam, refusal),
     };
     match inbound.method {
         Method::Post => {}
-        Method::Delete => {
-            return respond::bytes(outparam, 204, "application/json", &[], Vec::new());
-        }
+        Method::Delete => return end_session(settings, inbound, &decision, outparam),
         _ => {
             let body = json!({"error": "method_not_allowed", "message": "this endpoint takes POST (and DELETE for handshake sessions)"});
             return respond::json(
@@ -57,12 +71,8 @@ pub async fn serve(settings: &Settings, inbound: &Inbound, outparam: ResponseOut
     let message = match Message::parse(&inbound.body) {
         Ok(message) => message,
         Err(err) => {
-            return rpc_error(
-                outparam,
-                400,
-                None,
-                ErrorObject::new(PARSE_ERROR, err.to_string()),
-            );
+            let error = ErrorObject::new(PARSE_ERROR, err.to_string());
+            return rpc_error(outparam, 400, None, error, &[]);
         }
     };
     let era = inbound::classify(&inbound.headers, &message);
@@ -73,183 +83,364 @@ pub async fn serve(settings: &Settings, inbound: &Inbound, outparam: ResponseOut
             return respond::bytes(outparam, 202, "application/json", &[], Vec::new());
         }
     };
-    let principal = decision.principal.id.clone();
     let id = request.id.clone();
     let mut extra_headers = Vec::new();
     match &era {
         InboundEra::Modern => {
             if let Err(rejection) = inbound::validate_modern(&inbound.headers, &request) {
-                return rpc_error(outparam, rejection.status, Some(id), rejection.error);
+                return rpc_error(outparam, rejection.status, Some(id), rejection.error, &[]);
+            }
+            if REMOVED_IN_MODERN.contains(&request.method.as_str()) {
+                let error = ErrorObject::new(
+                    METHOD_NOT_FOUND,
+                    format!("{} does not exist in 2026-07-28", request.method),
+                );
+                return rpc_error(outparam, 404, Some(id), error, &[]);
             }
         }
         InboundEra::Handshake { .. } if request.method == METHOD_INITIALIZE => {
             let session = session::seal(
                 &settings.gateway_secret,
                 &settings.server_id,
-                &principal,
+                &decision.principal.id,
                 clock::now_ms(),
+                nonce(),
             );
             extra_headers.push((SESSION_ID.to_string(), session));
         }
         InboundEra::Handshake { .. } => {
-            let presented = inbound.header(SESSION_ID).unwrap_or_default();
-            match session::open(
-                &settings.gateway_secret,
-                &settings.server_id,
-                &principal,
-                presented,
-                clock::now_ms(),
-            ) {
-                Ok(()) => {}
-                // The spec's signal to start a new session.
-                Err(SessionError::Expired) => {
-                    return rpc_error(
-                        outparam,
-                        404,
-                        Some(id),
-                        ErrorObject::new(INVALID_REQUEST, "session expired: initialize again"),
-                    );
-                }
-                Err(SessionError::Invalid) => {
-                    return rpc_error(
-                        outparam,
-                        400,
-                        Some(id),
-                        ErrorObject::new(
-                            INVALID_REQUEST,
-                            "Bad Request: No valid session ID provided",
-                        ),
-                    );
-                }
+            if let Err(error) = check_session(settings, inbound, &decision) {
+                let status = match error {
+                    // The spec's signal to start a new session.
+                    SessionError::Expired => 404,
+                    SessionError::Invalid => 400,
+                };
+                let message = match error {
+                    SessionError::Expired => "session expired or ended: initialize again",
+                    SessionError::Invalid => "Bad Request: No valid session ID provided",
+                };
+                let error = ErrorObject::new(INVALID_REQUEST, message);
+                return rpc_error(outparam, status, Some(id), error, &[]);
             }
         }
     }
-    let started = clock::now_ms();
-    let outcome = answer(settings, &era, &request).await;
+    let modern = matches!(era, InboundEra::Modern);
     if request.method == METHOD_TOOLS_CALL {
-        let status = match &outcome {
-            Ok(_) => 200,
-            Err(Failure::Gateway(error)) => error.status(),
-            Err(Failure::Rpc(_)) => 400,
-        };
-        let tool = request
-            .params
-            .as_ref()
-            .and_then(|p| p["name"].as_str())
-            .unwrap_or_default()
-            .to_string();
-        let arguments = request
-            .params
-            .as_ref()
-            .map(|p| p["arguments"].to_string())
-            .unwrap_or_default();
-        respond_outcome(outparam, id, outcome, &extra_headers);
-        return audit(
-            &decision,
-            settings,
-            &tool,
-            status,
-            started,
-            arguments.as_bytes(),
-        )
-        .await;
+        return tools_call(settings, inbound, &decision, modern, request, outparam).await;
     }
-    respond_outcome(outparam, id, outcome, &extra_headers);
+    let outcome = answer(settings, modern, &request).await;
+    respond_outcome(outparam, id, modern, outcome, &extra_headers);
 }
 
+fn nonce() -> [u8; NONCE_LEN] {
+    let bytes = wasi::random::random::get_random_bytes(NONCE_LEN as u64);
+    bytes
+        .try_into()
+        .expect("the host returns the bytes asked for")
+}
+
+/// Opens the caller's sealed session id and checks it was not ended by `DELETE`.
+fn check_session(
+    settings: &Settings,
+    inbound: &Inbound,
+    decision: &Decision,
+) -> Result<u64, SessionError> {
+    let presented = inbound.header(SESSION_ID).unwrap_or_default();
+    let expires_ms = session::open(
+        &settings.gateway_secret,
+        &settings.server_id,
+        &decision.principal.id,
+        presented,
+        clock::now_ms(),
+    )?;
+    if KvState::open()
+        .get(&session::revocation_key(presented))
+        .is_some()
+    {
+        return Err(SessionError::Expired);
+    }
+    Ok(expires_ms)
+}
+
+/// `DELETE` with a session id: the session ends, and later requests with it are 404. The
+/// revocation entry lives as long as the id would have.
+fn end_session(
+    settings: &Settings,
+    inbound: &Inbound,
+    decision: &Decision,
+    outparam: ResponseOutparam,
+) {
+    if inbound.header(SESSION_ID).is_none() {
+        let body = json!({"error": "method_not_allowed", "message": "DELETE ends a handshake-era session: send its Mcp-Session-Id"});
+        return respond::json(outparam, 405, &body, &[("allow".into(), "POST".into())]);
+    }
+    match check_session(settings, inbound, decision) {
+        Ok(expires_ms) => {
+            let presented = inbound.header(SESSION_ID).unwrap_or_default();
+            KvState::open().set(
+                &session::revocation_key(presented),
+                &expires_ms.to_be_bytes(),
+            );
+            respond::bytes(outparam, 204, "application/json", &[], Vec::new());
+        }
+        Err(SessionError::Expired) => {
+            let error = ErrorObject::new(INVALID_REQUEST, "session expired or already ended");
+            rpc_error(outparam, 404, None, error, &[]);
+        }
+        Err(SessionError::Invalid) => {
+            let error =
+                ErrorObject::new(INVALID_REQUEST, "Bad Request: No valid session ID provided");
+            rpc_error(outparam, 400, None, error, &[]);
+        }
+    }
+}
+
+/// `tools/call` through the call pipeline: the tool must be listed, the arguments valid for its
+/// schema and (2026-07-28) mirrored in the `Mcp-Param-*` headers it declares.
+async fn tools_call(
+    settings: &Settings,
+    inbound: &Inbound,
+    decision: &Decision,
+    modern: bool,
+    request: Request,
+    outparam: ResponseOutparam,
+) {
+    let started_ms = clock::now_ms();
+    let params = request.params.unwrap_or(Value::Null);
+    let name = params["name"].as_str().unwrap_or_default().to_owned();
+    let arguments = match &params["arguments"] {
+        Value::Null => Ok(Map::new()),
+        Value::Object(arguments) => Ok(arguments.clone()),
+        _ => Err(Failure::Rpc(ErrorObject::new(
+            INVALID_PARAMS,
+            "params.arguments must be an object",
+        ))),
+    };
+    let outcome = match (&arguments, name.is_empty()) {
+        (_, true) => Err(Failure::Rpc(ErrorObject::new(
+            INVALID_PARAMS,
+            "tools/call needs params.name",
+        ))),
+        (Ok(arguments), false) => {
+            call_tool(settings, inbound, modern, &name, arguments.clone()).await
+        }
+        (Err(failure), false) => Err(failure.clone()),
+    };
+    let status = audit_status(&outcome);
+    respond_outcome(outparam, request.id, modern, outcome, &[]);
+    let empty = Map::new();
+    let call = audit::Call {
+        decision,
+        tool: &name,
+        surface: Surface::Mcp,
+        status,
+        started_ms,
+        arguments: Arguments::Parsed(arguments.as_ref().unwrap_or(&empty)),
+    };
+    audit::record(settings, call).await;
+}
+
+async fn call_tool(
+    settings: &Settings,
+    inbound: &Inbound,
+    modern: bool,
+    name: &str,
+    arguments: Map<String, Value>,
+) -> Result<Value, Failure> {
+    let upstream = Upstream::new(settings).map_err(Failure::Gateway)?;
+    let client = upstream.client();
+    let tools = client
+        .list_tools()
+        .await
+        .map_err(|e| upstream_failure(settings, modern, e))?;
+    let call = prepare_call(&tools.tools, name, arguments).map_err(Failure::Gateway)?;
+    if modern {
+        let declared = param_headers_of(&call.tool.input_schema).unwrap_or_default();
+        let mirrored = Value::Object(call.arguments.clone());
+        inbound::validate_param_headers(&inbound.headers, &declared, &mirrored)
+            .map_err(|rejection| Failure::Rejected(rejection.status, rejection.error))?;
+    }
+    let result = client
+        .call_tool(&call.tool.name, Value::Object(call.arguments))
+        .await
+        .map_err(|e| upstream_failure(settings, modern, e))?;
+    let result = if modern {
+        inbound::call_result_for_modern_client(result)
+    } else {
+        inbound::call_result_for_handshake_client(result)
+    };
+    serde_json::to_value(result)
+        .map_err(|e| Failure::Gateway(GatewayError::Internal(e.to_string())))
+}
+
+/// The status the REST surface would have answered for the same call, so both surfaces audit
+/// a call alike.
+fn audit_status(outcome: &Result<Value, Failure>) -> u16 {
+    match outcome {
+        Ok(result) if result["isError"] == json!(true) => {
+            GatewayError::ToolFailed(String::new()).status()
+        }
+        Ok(_) => 200,
+        Err(Failure::Rpc(error)) => GatewayError::from(UpstreamError::from(error.clone())).status(),
+        Err(Failure::Rejected(status, _)) => *status,
+        Err(Failure::Gateway(error)) => error.status(),
+    }
+}
+
+#[derive(Clone)]
 enum Failure {
-    /// Reported as a JSON-RPC error in a 200 response (the request was understood).
+    /// A JSON-RPC error in a 200 response: the request was understood, the upstream said no.
     Rpc(ErrorObject),
-    /// The upstream failed: the HTTP status of the REST surface, with a JSON-RPC body.
+    /// A request the transport rules refuse, with its own HTTP status (2026-07-28 -32020).
+    Rejected(u16, ErrorObject),
+    /// The gateway's own verdict (unknown tool, invalid arguments, upstream down), mapped by
+    /// the one error-to-MCP rule of the pipeline.
     Gateway(GatewayError),
 }
 
 fn respond_outcome(
     outparam: ResponseOutparam,
     id: RequestId,
+    modern: bool,
     outcome: Result<Value, Failure>,
     headers: &[(String, String)],
 ) {
-    let message = match outcome {
-        Ok(result) => Message::Response(Response::result(id, result)),
-        Err(Failure::Rpc(error)) => Message::Response(Response::error(Some(id), error)),
+    let (status, message) = match outcome {
+        Ok(result) => (200, Response::result(id, result)),
+        // 2026-07-28: an unknown method is 404, with its JSON-RPC error.
+        Err(Failure::Rpc(error)) if modern && error.code == METHOD_NOT_FOUND => {
+            (404, Response::error(Some(id), error))
+        }
+        Err(Failure::Rpc(error)) => (200, Response::error(Some(id), error)),
+        Err(Failure::Rejected(status, error)) => (status, Response::error(Some(id), error)),
         Err(Failure::Gateway(error)) => {
-            let rpc = ErrorObject::new(
-                mcp_proto::jsonrpc::INTERNAL_ERROR,
-                error.body()["message"]
-                    .as_str()
-                    .unwrap_or("upstream failed"),
-            );
-            let body = Message::Response(Response::error(Some(id), rpc)).to_value();
-            return respond::json(outparam, error.status(), &body, headers);
+            if error.status() >= 500 {
+                eprintln!("{error}");
+            }
+            let (status, rpc) = rpc_failure(&error);
+            (status, Response::error(Some(id), rpc))
         }
     };
-    respond::json(outparam, 200, &message.to_value(), headers);
+    respond::json(
+        outparam,
+        status,
+        &Message::Response(message).to_value(),
+        headers,
+    );
 }
 
-fn rpc_error(outparam: ResponseOutparam, status: u16, id: Option<RequestId>, error: ErrorObject) {
+fn rpc_error(
+    outparam: ResponseOutparam,
+    status: u16,
+    id: Option<RequestId>,
+    error: ErrorObject,
+    headers: &[(String, String)],
+) {
     let body = Message::Response(Response::error(id, error)).to_value();
-    respond::json(outparam, status, &body, &[]);
+    respond::json(outparam, status, &body, headers);
 }
 
-fn upstream_failure(settings: &Settings, error: UpstreamError) -> Failure {
+/// An upstream's own JSON-RPC error goes back to the client as it came (in the client's era);
+/// anything else is the gateway's 502/504.
+fn upstream_failure(settings: &Settings, modern: bool, error: UpstreamError) -> Failure {
     match error {
         UpstreamError::JsonRpc {
             code,
             message,
             data,
-        } => Failure::Rpc(ErrorObject {
-            code,
-            message,
-            data,
-        }),
+        } => Failure::Rpc(inbound::relayed_error_for_client(
+            modern,
+            ErrorObject {
+                code,
+                message,
+                data,
+            },
+        )),
         other => Failure::Gateway(gateway_error(&settings.server_id, other)),
     }
 }
 
-fn server_info(settings: &Settings) -> Implementation {
-    Implementation::new(
+/// The gateway's identity for this server, titled after the upstream it fronts.
+fn server_info(settings: &Settings, upstream: &ServerDescription) -> Implementation {
+    let mut info = Implementation::new(
         format!("mcp-gateway/{}", settings.server_id),
         env!("CARGO_PKG_VERSION"),
-    )
+    );
+    let title = upstream.server_info.as_ref().map(|upstream| {
+        upstream
+            .extra
+            .get("title")
+            .cloned()
+            .unwrap_or_else(|| json!(upstream.name))
+    });
+    if let Some(title) = title {
+        info.extra.insert("title".into(), title);
+    }
+    info
 }
 
-fn capabilities() -> Value {
-    json!({"tools": {"listChanged": false}})
+/// What the gateway offers for this server: the upstream's own capabilities, less what it
+/// does not relay (list-change and resource-update notifications, tasks, experimental).
+fn capabilities(upstream: &ServerDescription, modern: bool) -> Value {
+    let offered = &upstream.capabilities;
+    let mut capabilities = Map::new();
+    for kind in ["tools", "prompts", "resources"] {
+        if offered.get(kind).is_some_and(Value::is_object) {
+            capabilities.insert(kind.into(), json!({}));
+        }
+    }
+    if offered.get("completions").is_some_and(Value::is_object) {
+        capabilities.insert("completions".into(), json!({}));
+    }
+    // Handshake clients may set a log level; the gateway accepts it (it relays no logs).
+    if !modern {
+        capabilities.insert("logging".into(), json!({}));
+    }
+    Value::Object(capabilities)
 }
 
-async fn answer(
-    settings: &Settings,
-    era: &InboundEra,
-    request: &Request,
-) -> Result<Value, Failure> {
-    let modern = matches!(era, InboundEra::Modern);
+async fn answer(settings: &Settings, modern: bool, request: &Request) -> Result<Value, Failure> {
     let params = request.params.clone().unwrap_or(Value::Null);
-    match request.method.as_str() {
-        METHOD_INITIALIZE if !modern => {
-            let requested = params["protocolVersion"].as_str().unwrap_or_default();
-            let result =
-                inbound::initialize_result(requested, server_info(settings), capabilities(), None);
-            Ok(serde_json::to_value(result).unwrap_or_default())
+    let method = request.method.as_str();
+    match method {
+        METHOD_INITIALIZE | METHOD_DISCOVER => {
+            let upstream = Upstream::new(settings).map_err(Failure::Gateway)?;
+            let description = upstream
+                .client()
+                .discover()
+                .await
+                .map_err(|e| upstream_failure(settings, modern, e))?;
+            let info = server_info(settings, &description);
+            let caps = capabilities(&description, modern);
+            let instructions = description.instructions.clone();
+            let result = if modern {
+                let result = inbound::discover_result(
+                    &info,
+                    caps,
+                    instructions,
+                    LIST_TTL_MS,
+                    CacheScope::Private,
+                );
+                serde_json::to_value(result)
+            } else {
+                let requested = params["protocolVersion"].as_str().unwrap_or_default();
+                serde_json::to_value(inbound::initialize_result(
+                    requested,
+                    info,
+                    caps,
+                    instructions,
+                ))
+            };
+            Ok(result.unwrap_or_default())
         }
-        METHOD_DISCOVER if modern => {
-            let result = inbound::discover_result(
-                &server_info(settings),
-                capabilities(),
-                None,
-                LIST_TTL_MS,
-                CacheScope::Private,
-            );
-            Ok(serde_json::to_value(result).unwrap_or_default())
-        }
-        METHOD_PING | "logging/setLevel" if !modern => Ok(json!({})),
+        METHOD_PING | METHOD_LOGGING_SET_LEVEL if !modern => Ok(json!({})),
         METHOD_TOOLS_LIST => {
             let upstream = Upstream::new(settings).map_err(Failure::Gateway)?;
             let list = upstream
                 .client()
                 .list_tools()
                 .await
-                .map_err(|e| upstream_failure(settings, e))?;
+                .map_err(|e| upstream_failure(settings, modern, e))?;
             let tools: Vec<Value> = list
                 .tools
                 .into_iter()
@@ -262,43 +453,26 @@ async fn answer(
                 })
                 .filter_map(|tool| serde_json::to_value(tool).ok())
                 .collect();
-            let mut result = json!({"tools": tools});
-            if modern {
-                result["ttlMs"] = json!(LIST_TTL_MS);
-                result["cacheScope"] = json!("private");
-                result["resultType"] = json!("complete");
-            }
-            Ok(result)
+            Ok(inbound::relayed_result_for_client(
+                modern,
+                method,
+                json!({"tools": tools}),
+                LIST_TTL_MS,
+            ))
         }
-        METHOD_TOOLS_CALL => {
-            let Some(name) = params["name"].as_str() else {
-                return Err(Failure::Rpc(ErrorObject::new(
-                    INVALID_PARAMS,
-                    "tools/call needs params.name",
-                )));
-            };
-            let arguments = match &params["arguments"] {
-                Value::Null => json!({}),
-                Value::Object(_) => params["arguments"].clone(),
-                _ => {
-                    return Err(Failure::Rpc(ErrorObject::new(
-                        INVALID_PARAMS,
-                        "params.arguments must be an object",
-                    )));
-                }
-            };
+        _ if FORWARDED_METHODS.contains(&method) => {
             let upstream = Upstream::new(settings).map_err(Failure::Gateway)?;
             let result = upstream
                 .client()
-                .call_tool(name, arguments)
+                .forward(method, &params)
                 .await
-                .map_err(|e| upstream_failure(settings, e))?;
-            let result = if modern {
-                inbound::call_result_for_modern_client(result)
-            } else {
-                inbound::call_result_for_handshake_client(result)
-            };
-            Ok(serde_json::to_value(result).unwrap_or_default())
+                .map_err(|e| upstream_failure(settings, modern, e))?;
+            Ok(inbound::relayed_result_for_client(
+                modern,
+                method,
+                result,
+                LIST_TTL_MS,
+            ))
         }
         other => Err(Failure::Rpc(ErrorObject::new(
             METHOD_NOT_FOUND,

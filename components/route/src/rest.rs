@@ -1,14 +1,17 @@
 //! The REST surface Open WebUI uses: server info, the OpenAPI document and tool calls.
 
-use auth_core::{AuditRecord, Decision, audit::args_sha256};
+use auth_core::audit::Surface;
 use gateway_core::GatewayError;
+use gateway_core::args::parse_object;
 use gateway_core::openapi::{DocumentInfo, ServerTools, server_document};
-use gateway_core::{args::parse_arguments, result::rest_body};
+use gateway_core::pipeline::prepare_call;
+use gateway_core::result::rest_body;
 use mcp_proto::types::Tool;
 use serde_json::{Value, json};
 use spin_sdk::http::{Method, ResponseOutparam};
 
 use crate::Inbound;
+use crate::audit::{self, Arguments};
 use crate::authz;
 use crate::clock;
 use crate::respond;
@@ -62,9 +65,10 @@ pub async fn info(settings: &Settings, inbound: &Inbound, outparam: ResponseOutp
         Ok(tools) => tools,
         Err(error) => return respond::error(outparam, &error, None),
     };
+    // Relative links when the public URL is unknown: a Host header is never echoed.
     let base = format!(
         "{}/{}",
-        settings.base_url(&inbound.full_url),
+        settings.base_url(&inbound.full_url).unwrap_or_default(),
         settings.server_id
     );
     let body = json!({
@@ -119,8 +123,12 @@ pub async fn call(settings: &Settings, inbound: &Inbound, tool: &str, outparam: 
         Ok(decision) => decision,
         Err(refusal) => return respond::refusal(outparam, refusal),
     };
-    let started = clock::now_ms();
-    let outcome = call_tool(settings, tool, &inbound.body).await;
+    let started_ms = clock::now_ms();
+    let parsed = parse_object(&inbound.body);
+    let outcome = match &parsed {
+        Ok(arguments) => call_tool(settings, tool, arguments.clone()).await,
+        Err(error) => Err(error.clone()),
+    };
     let status = match &outcome {
         Ok(_) => 200,
         Err(error) => error.status(),
@@ -129,46 +137,37 @@ pub async fn call(settings: &Settings, inbound: &Inbound, tool: &str, outparam: 
         Ok(body) => respond::json(outparam, 200, &body, &[]),
         Err(error) => respond::error(outparam, &error, None),
     }
-    audit(&decision, settings, tool, status, started, &inbound.body).await;
+    let arguments = match &parsed {
+        Ok(arguments) => Arguments::Parsed(arguments),
+        Err(_) => Arguments::Unparsed(&inbound.body),
+    };
+    let call = audit::Call {
+        decision: &decision,
+        tool,
+        surface: Surface::Rest,
+        status,
+        started_ms,
+        arguments,
+    };
+    audit::record(settings, call).await;
 }
 
-async fn call_tool(settings: &Settings, tool: &str, body: &[u8]) -> Result<Value, GatewayError> {
+async fn call_tool(
+    settings: &Settings,
+    tool: &str,
+    arguments: serde_json::Map<String, Value>,
+) -> Result<Value, GatewayError> {
     let upstream = Upstream::new(settings)?;
     let client = upstream.client();
     let tools = client
         .list_tools()
         .await
         .map_err(|e| gateway_error(&settings.server_id, e))?;
-    let tool = tools
-        .tools
-        .iter()
-        .find(|t| t.name == tool)
-        .ok_or(GatewayError::NotFound)?;
-    let arguments = parse_arguments(body, &tool.input_schema)?;
+    let call = prepare_call(&tools.tools, tool, arguments)?;
     let result = client
-        .call_tool(&tool.name, Value::Object(arguments))
+        .call_tool(&call.tool.name, Value::Object(call.arguments))
         .await
         .map_err(|e| gateway_error(&settings.server_id, e))?;
     let result = serde_json::to_value(result).map_err(|e| GatewayError::Internal(e.to_string()))?;
     rest_body(&result)
-}
-
-pub async fn audit(
-    decision: &Decision,
-    settings: &Settings,
-    tool: &str,
-    status: u16,
-    started_ms: u64,
-    arguments: &[u8],
-) {
-    let record = AuditRecord {
-        principal_id: decision.principal.id.clone(),
-        groups: decision.principal.groups.clone(),
-        server: settings.server_id.clone(),
-        tool: tool.to_string(),
-        status,
-        latency_ms: clock::now_ms().saturating_sub(started_ms),
-        args_sha256: args_sha256(arguments),
-    };
-    authz::audit(&record).await;
 }

@@ -13,6 +13,11 @@ pub const VAR_TIMEOUT_SECS: &str = "timeout_secs";
 pub const VAR_GATEWAY_SECRET: &str = "gateway_secret";
 pub const VAR_OPENAPI_PUBLIC: &str = "openapi_public";
 pub const VAR_PUBLIC_URL: &str = "public_url";
+/// Optional: comma-separated browser origins allowed besides `public_url` (e.g. Open WebUI's).
+pub const VAR_ALLOWED_ORIGINS: &str = "allowed_origins";
+/// The largest request body accepted, in bytes (4 MiB when the entry does not set it).
+pub const VAR_MAX_BODY_BYTES: &str = "max_body_bytes";
+pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 const MIN_SECRET_LEN: usize = 32;
 
@@ -36,6 +41,8 @@ pub struct Settings {
     pub gateway_secret: Vec<u8>,
     pub openapi_public: bool,
     pub public_url: String,
+    pub allowed_origins: Vec<String>,
+    pub max_body_bytes: usize,
 }
 
 fn var(name: &str) -> Result<String, GatewayError> {
@@ -44,6 +51,13 @@ fn var(name: &str) -> Result<String, GatewayError> {
             "this server is not configured (variable {name} missing)"
         ))
     })
+}
+
+/// A variable an entry may leave undeclared.
+fn optional_var(name: &str) -> Option<String> {
+    variables::get(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
 }
 
 fn not_configured(why: &str) -> GatewayError {
@@ -75,6 +89,15 @@ impl Settings {
             .ok()
             .filter(|s: &f64| *s > 0.0)
             .ok_or_else(|| not_configured("the timeout must be a positive number of seconds"))?;
+        let max_body_bytes = match optional_var(VAR_MAX_BODY_BYTES) {
+            None => DEFAULT_MAX_BODY_BYTES,
+            Some(value) => value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|bytes: &usize| *bytes > 0)
+                .ok_or_else(|| not_configured("max_body_bytes must be a positive integer"))?,
+        };
         Ok(Self {
             server_id: var(VAR_SERVER_ID)?,
             server_name: var(VAR_SERVER_NAME)?,
@@ -86,6 +109,16 @@ impl Settings {
             gateway_secret,
             openapi_public: var(VAR_OPENAPI_PUBLIC)?.trim().eq_ignore_ascii_case("true"),
             public_url: var(VAR_PUBLIC_URL)?.trim_end_matches('/').to_string(),
+            allowed_origins: optional_var(VAR_ALLOWED_ORIGINS)
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|origin| !origin.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            max_body_bytes,
         })
     }
 
@@ -100,13 +133,8 @@ impl Settings {
         }
     }
 
-    /// The gateway's public base URL: `public_url`, else the scheme and host of the request.
-    pub fn base_url(&self, full_url: &str) -> String {
-        if !self.public_url.is_empty() {
-            return self.public_url.clone();
-        }
-        url::Url::parse(full_url)
-            .map(|u| u.origin().ascii_serialization())
-            .unwrap_or_default()
+    /// The gateway's public base URL, if it may be told (see `gateway_core::public_url`).
+    pub fn base_url(&self, full_url: &str) -> Option<String> {
+        gateway_core::public_url::base_url(&self.public_url, full_url)
     }
 }

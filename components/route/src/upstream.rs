@@ -38,22 +38,8 @@ impl Upstream {
     }
 }
 
-/// Maps an upstream failure to the status the caller sees; details stay in the log.
+/// An upstream failure as the caller sees it; the details go to the log.
 pub fn gateway_error(server: &str, error: UpstreamError) -> GatewayError {
     eprintln!("upstream {server}: {error}");
-    match error {
-        UpstreamError::Unreachable(why) => GatewayError::UpstreamUnreachable(why),
-        UpstreamError::Timeout => GatewayError::UpstreamTimeout,
-        UpstreamError::Status { status } => {
-            GatewayError::UpstreamGarbage(format!("upstream answered HTTP {status}"))
-        }
-        UpstreamError::Protocol(why) => GatewayError::UpstreamGarbage(why),
-        UpstreamError::JsonRpc { code: -32601, .. } => GatewayError::NotFound,
-        UpstreamError::JsonRpc {
-            code: -32602,
-            message,
-            ..
-        } => GatewayError::Unprocessable(message),
-        UpstreamError::JsonRpc { message, .. } => GatewayError::ToolFailed(message),
-    }
+    GatewayError::from(error)
 }

@@ -26,7 +26,7 @@ pub const SELECT_API_KEY: &str = "SELECT k.id, k.owner, k.all_servers, k.forward
      WHERE k.key_sha256 = $1 GROUP BY k.id";
 
 /// Parameters: principal id, groups as a JSON array in text, server, tool, status (int4),
-/// latency ms (int8), argument hash.
+/// latency ms (int8), argument hash, surface (`rest` or `mcp`).
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_log \
-     (principal_id, groups, server_id, tool, status, latency_ms, args_sha256) \
-     VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::text::jsonb)), $3, $4, $5, $6, $7)";
+     (principal_id, groups, server_id, tool, status, latency_ms, args_sha256, surface) \
+     VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::text::jsonb)), $3, $4, $5, $6, $7, $8)";

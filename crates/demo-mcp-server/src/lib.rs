@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 pub use config::{Config, DEFAULT_LISTEN, Era};
 pub use http_server::{MCP_PATH, STATS_PATH, STATS_RESET_PATH};
 pub use stats::Counts;
+pub use tools::{GREETING_TEXT, GREETING_URI};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {

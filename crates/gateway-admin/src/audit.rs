@@ -20,6 +20,8 @@ pub struct AuditEntry {
     pub groups: Vec<String>,
     pub server: String,
     pub tool: String,
+    /// `rest` or `mcp`; none for records from before surfaces were recorded.
+    pub surface: Option<String>,
     pub status: i32,
     pub latency_ms: i64,
     pub args_sha256: String,
@@ -29,11 +31,12 @@ impl fmt::Display for AuditEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}\t{}\t{}/{}\t{}\t{} ms\targs={}\tgroups={}",
+            "{}\t{}\t{}/{}\t{}\t{}\t{} ms\targs={}\tgroups={}",
             self.at,
             self.principal_id,
             self.server,
             self.tool,
+            self.surface.as_deref().unwrap_or("-"),
             self.status,
             self.latency_ms,
             self.args_sha256,
@@ -54,6 +57,7 @@ impl Admin {
             .bind(i32::from(record.status))
             .bind(i64::try_from(record.latency_ms).unwrap_or(i64::MAX))
             .bind(&record.args_sha256)
+            .bind(record.surface.as_str())
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -66,12 +70,13 @@ impl Admin {
             Vec<String>,
             String,
             String,
+            Option<String>,
             i32,
             i64,
             String,
         );
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT at::text, principal_id, groups, server_id, tool, status, latency_ms, args_sha256 \
+            "SELECT at::text, principal_id, groups, server_id, tool, surface, status, latency_ms, args_sha256 \
              FROM audit_log \
              WHERE ($1::text IS NULL OR principal_id = $1) AND ($2::text IS NULL OR server_id = $2) \
              ORDER BY at DESC, id DESC LIMIT $3",
@@ -84,13 +89,24 @@ impl Admin {
         Ok(rows
             .into_iter()
             .map(
-                |(at, principal_id, groups, server, tool, status, latency_ms, args_sha256)| {
+                |(
+                    at,
+                    principal_id,
+                    groups,
+                    server,
+                    tool,
+                    surface,
+                    status,
+                    latency_ms,
+                    args_sha256,
+                )| {
                     AuditEntry {
                         at,
                         principal_id,
                         groups,
                         server,
                         tool,
+                        surface,
                         status,
                         latency_ms,
                         args_sha256,

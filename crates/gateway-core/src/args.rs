@@ -20,7 +20,14 @@ pub fn parse_arguments(
     body: &[u8],
     input_schema: &Value,
 ) -> Result<Map<String, Value>, GatewayError> {
-    let arguments = parse_object(body)?;
+    validate_arguments(parse_object(body)?, input_schema)
+}
+
+/// `arguments`, when valid for `input_schema` (422 with the first violation otherwise).
+pub fn validate_arguments(
+    arguments: Map<String, Value>,
+    input_schema: &Value,
+) -> Result<Map<String, Value>, GatewayError> {
     let Ok(validator) = jsonschema::options().build(input_schema) else {
         return Ok(arguments);
     };
@@ -41,7 +48,8 @@ pub fn parse_arguments(
     Ok(arguments)
 }
 
-fn parse_object(body: &[u8]) -> Result<Map<String, Value>, GatewayError> {
+/// The JSON object in `body` (400 otherwise); an empty body is an empty object.
+pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, GatewayError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 /// Longest caller-facing message a body carries, in bytes; longer messages are cut.
 pub const MAX_MESSAGE_BYTES: usize = 4096;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum GatewayError {
     /// 400: the request itself is malformed (path, JSON body).
     #[error("bad request: {0}")]
@@ -20,9 +20,15 @@ pub enum GatewayError {
     /// 401: no or invalid credentials; carries the `WWW-Authenticate` header value.
     #[error("unauthorized")]
     Unauthorized { www_authenticate: String },
+    /// 403: a browser origin that is not the gateway's own or on its allow-list.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// 404: unknown server or tool, and anything the caller may not use (never told apart).
     #[error("not found")]
     NotFound,
+    /// 413: the request body is larger than the gateway accepts.
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
     /// 422: the arguments violate the tool's input schema.
     #[error("invalid arguments: {0}")]
     Unprocessable(String),
@@ -50,6 +56,9 @@ pub enum GatewayError {
     /// 503: the server is switched off.
     #[error("server disabled")]
     Disabled,
+    /// 503: the auth component could not be reached or could not decide.
+    #[error("authorization unavailable: {0}")]
+    AuthorizationUnavailable(String),
     /// 500: a fault of the gateway; the detail is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -60,14 +69,16 @@ impl GatewayError {
         match self {
             Self::BadRequest(_) => 400,
             Self::Unauthorized { .. } => 401,
+            Self::Forbidden(_) => 403,
             Self::NotFound => 404,
+            Self::PayloadTooLarge { .. } => 413,
             Self::Unprocessable(_) => 422,
             Self::UpstreamUnreachable(_)
             | Self::UpstreamGarbage(_)
             | Self::ToolFailed(_)
             | Self::UnsupportedResult(_) => 502,
             Self::UpstreamTimeout => 504,
-            Self::NotConfigured(_) | Self::Disabled => 503,
+            Self::NotConfigured(_) | Self::Disabled | Self::AuthorizationUnavailable(_) => 503,
             Self::Internal(_) => 500,
         }
     }
@@ -77,7 +88,9 @@ impl GatewayError {
         match self {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized { .. } => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
             Self::NotFound => "not_found",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::Unprocessable(_) => "invalid_arguments",
             Self::UpstreamUnreachable(_) => "upstream_unreachable",
             Self::UpstreamGarbage(_) => "upstream_invalid_response",
@@ -86,6 +99,7 @@ impl GatewayError {
             Self::UpstreamTimeout => "upstream_timeout",
             Self::NotConfigured(_) => "not_configured",
             Self::Disabled => "disabled",
+            Self::AuthorizationUnavailable(_) => "authorization_unavailable",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -106,8 +120,12 @@ impl GatewayError {
     fn public_message(&self) -> String {
         let text = match self {
             Self::BadRequest(message)
+            | Self::Forbidden(message)
             | Self::Unprocessable(message)
             | Self::ToolFailed(message) => message.as_str(),
+            Self::PayloadTooLarge { limit } => {
+                return format!("the request body is larger than {limit} bytes");
+            }
             Self::Unauthorized { .. } => "missing or invalid credentials",
             Self::NotFound => "no such server or tool",
             Self::UpstreamUnreachable(_) => "the upstream server could not be reached",
@@ -118,6 +136,7 @@ impl GatewayError {
             Self::UpstreamTimeout => "the upstream server did not answer in time",
             Self::NotConfigured(_) => "this server is not configured",
             Self::Disabled => "this server is disabled",
+            Self::AuthorizationUnavailable(_) => "authorization is unavailable; try again later",
             Self::Internal(_) => "internal error",
         };
         truncate(text, MAX_MESSAGE_BYTES).to_owned()
@@ -146,7 +165,9 @@ mod tests {
             GatewayError::Unauthorized {
                 www_authenticate: "Bearer realm=\"mcp\"".into(),
             },
+            GatewayError::Forbidden("origin not allowed".into()),
             GatewayError::NotFound,
+            GatewayError::PayloadTooLarge { limit: 4096 },
             GatewayError::Unprocessable("/a: bad".into()),
             GatewayError::UpstreamUnreachable("connect http://secret@host failed".into()),
             GatewayError::UpstreamGarbage("expected JSON-RPC, got <html>".into()),
@@ -155,6 +176,7 @@ mod tests {
             GatewayError::UpstreamTimeout,
             GatewayError::NotConfigured("github_token is empty".into()),
             GatewayError::Disabled,
+            GatewayError::AuthorizationUnavailable("auth.spin.internal: connection refused".into()),
             GatewayError::Internal("kv store: permission denied at /var/x".into()),
         ]
     }
@@ -164,7 +186,9 @@ mod tests {
         let statuses: Vec<u16> = all().iter().map(GatewayError::status).collect();
         assert_eq!(
             statuses,
-            [400, 401, 404, 422, 502, 502, 502, 502, 504, 503, 503, 500]
+            [
+                400, 401, 403, 404, 413, 422, 502, 502, 502, 502, 504, 503, 503, 503, 500
+            ]
         );
     }
 
@@ -185,10 +209,17 @@ mod tests {
             GatewayError::UpstreamUnreachable("connect http://secret@host failed".into()),
             GatewayError::UpstreamGarbage("expected JSON-RPC, got <html>".into()),
             GatewayError::NotConfigured("github_token is empty".into()),
+            GatewayError::AuthorizationUnavailable("auth.spin.internal: refused".into()),
             GatewayError::Internal("kv store: permission denied at /var/x".into()),
         ] {
             let body = error.body().to_string();
-            for detail in ["secret", "<html>", "github_token", "/var/x"] {
+            for detail in [
+                "secret",
+                "<html>",
+                "github_token",
+                "/var/x",
+                "spin.internal",
+            ] {
                 assert!(!body.contains(detail), "{body}");
             }
             // ...but the log line keeps them.

@@ -288,6 +288,51 @@ pub fn call_result_for_modern_client(mut result: CallToolResult) -> CallToolResu
     result
 }
 
+/// Methods whose complete results 2026-07-28 makes cacheable (`ttlMs`, `cacheScope`).
+const CACHEABLE: &[&str] = &[
+    "tools/list",
+    "prompts/list",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+];
+
+/// A relayed result in the client's era. A 2026-07-28 client needs `resultType` and, on
+/// cacheable results, cache hints: `private`, because what the gateway answers depends on the
+/// caller's authorization. A handshake-era client gets none of these fields.
+pub fn relayed_result_for_client(modern: bool, method: &str, result: Value, ttl_ms: u64) -> Value {
+    let Value::Object(mut result) = result else {
+        return result;
+    };
+    if modern {
+        result
+            .entry("resultType")
+            .or_insert_with(|| json!("complete"));
+        if CACHEABLE.contains(&method) {
+            let upstream_ttl = result.get("ttlMs").and_then(Value::as_u64);
+            let ttl = upstream_ttl.map_or(ttl_ms, |upstream| upstream.min(ttl_ms));
+            result.insert("ttlMs".into(), json!(ttl));
+            result.insert("cacheScope".into(), json!(CacheScope::Private));
+        }
+    } else {
+        for field in ["resultType", "ttlMs", "cacheScope"] {
+            result.remove(field);
+        }
+    }
+    Value::Object(result)
+}
+
+/// An upstream's JSON-RPC error in the client's era: 2026-07-28 replaced the resource-not-found
+/// code -32002 with -32602.
+pub fn relayed_error_for_client(modern: bool, mut error: ErrorObject) -> ErrorObject {
+    if modern && error.code == LEGACY_RESOURCE_NOT_FOUND {
+        error.code = INVALID_PARAMS;
+    }
+    error
+}
+
+const LEGACY_RESOURCE_NOT_FOUND: i64 = -32002;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,5 +609,37 @@ mod tests {
             tool_for_handshake_client(tool(object.clone())).output_schema,
             Some(object)
         );
+    }
+}
+
+#[cfg(test)]
+mod relay_tests {
+    use super::*;
+
+    #[test]
+    fn relayed_results_carry_what_each_era_expects() {
+        let upstream = json!({"prompts": [], "ttlMs": 500_000, "cacheScope": "public", "resultType": "complete"});
+        let modern = relayed_result_for_client(true, "prompts/list", upstream.clone(), 60_000);
+        assert_eq!(modern["ttlMs"], 60_000);
+        assert_eq!(modern["cacheScope"], "private");
+        assert_eq!(modern["resultType"], "complete");
+        let legacy = relayed_result_for_client(false, "prompts/list", upstream, 60_000);
+        assert_eq!(legacy, json!({"prompts": []}));
+        let from_legacy =
+            relayed_result_for_client(true, "prompts/get", json!({"messages": []}), 60_000);
+        assert_eq!(
+            from_legacy,
+            json!({"messages": [], "resultType": "complete"})
+        );
+    }
+
+    #[test]
+    fn the_legacy_resource_not_found_code_becomes_invalid_params_for_modern_clients() {
+        let error = ErrorObject::new(-32002, "no such resource");
+        assert_eq!(
+            relayed_error_for_client(true, error.clone()).code,
+            INVALID_PARAMS
+        );
+        assert_eq!(relayed_error_for_client(false, error).code, -32002);
     }
 }

@@ -10,6 +10,34 @@ pub const METHOD_DISCOVER: &str = "server/discover";
 pub const METHOD_TOOLS_LIST: &str = "tools/list";
 pub const METHOD_TOOLS_CALL: &str = "tools/call";
 pub const METHOD_PING: &str = "ping";
+pub const METHOD_LOGGING_SET_LEVEL: &str = "logging/setLevel";
+pub const METHOD_PROMPTS_LIST: &str = "prompts/list";
+pub const METHOD_PROMPTS_GET: &str = "prompts/get";
+pub const METHOD_RESOURCES_LIST: &str = "resources/list";
+pub const METHOD_RESOURCES_TEMPLATES_LIST: &str = "resources/templates/list";
+pub const METHOD_RESOURCES_READ: &str = "resources/read";
+pub const METHOD_RESOURCES_SUBSCRIBE: &str = "resources/subscribe";
+pub const METHOD_RESOURCES_UNSUBSCRIBE: &str = "resources/unsubscribe";
+pub const METHOD_COMPLETION_COMPLETE: &str = "completion/complete";
+
+/// Requests the gateway relays to the upstream unchanged, in either era.
+pub const FORWARDED_METHODS: &[&str] = &[
+    METHOD_PROMPTS_LIST,
+    METHOD_PROMPTS_GET,
+    METHOD_RESOURCES_LIST,
+    METHOD_RESOURCES_TEMPLATES_LIST,
+    METHOD_RESOURCES_READ,
+    METHOD_COMPLETION_COMPLETE,
+];
+
+/// Methods of the handshake era that 2026-07-28 removed: a modern request for one is 404.
+pub const REMOVED_IN_MODERN: &[&str] = &[
+    METHOD_INITIALIZE,
+    METHOD_PING,
+    METHOD_LOGGING_SET_LEVEL,
+    METHOD_RESOURCES_SUBSCRIBE,
+    METHOD_RESOURCES_UNSUBSCRIBE,
+];
 
 /// `_meta` keys every 2026-07-28 request carries.
 pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";

@@ -1,5 +1,5 @@
 use auth_core::AuditRecord;
-use auth_core::audit::args_sha256;
+use auth_core::audit::{Surface, args_sha256};
 use gateway_admin::AuditFilter;
 
 use crate::common::{Gateway, Options};
@@ -12,9 +12,10 @@ async fn audit_record_is_stored_and_garbage_is_refused() {
         groups: vec!["MCP-GitHub".into()],
         server: "github".into(),
         tool: "search_code".into(),
+        surface: Surface::Rest,
         status: 200,
         latency_ms: 17,
-        args_sha256: args_sha256(b"{}"),
+        args_sha256: args_sha256(&serde_json::Map::new()),
     };
     let reply = gw
         .post("/audit", &[], serde_json::to_string(&record).unwrap())
@@ -31,6 +32,7 @@ async fn audit_record_is_stored_and_garbage_is_refused() {
         .unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].tool, "search_code");
+    assert_eq!(stored[0].surface.as_deref(), Some("rest"));
 
     let garbage = gw
         .post("/audit", &[], r#"{"principal_id":"x"}"#.into())

@@ -1,5 +1,5 @@
 use auth_core::AuditRecord;
-use auth_core::audit::args_sha256;
+use auth_core::audit::{Surface, args_sha256};
 use gateway_admin::AuditFilter;
 
 use crate::common::TestDb;
@@ -10,9 +10,10 @@ fn record(principal: &str, server: &str) -> AuditRecord {
         groups: vec!["MCP-GitHub".into(), "Tenant, with comma".into()],
         server: server.into(),
         tool: "search".into(),
+        surface: Surface::Mcp,
         status: 200,
         latency_ms: 42,
-        args_sha256: args_sha256(br#"{"q":"x"}"#),
+        args_sha256: args_sha256(&serde_json::from_str(r#"{"q":"x"}"#).unwrap()),
     }
 }
 

@@ -30,10 +30,11 @@ use crate::jsonrpc::{
 };
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport, StateStore, TransportError};
 use crate::types::{
-    CacheScope, CallToolResult, DiscoverResult, Implementation, InitializeResult, ListToolsResult,
-    META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_PROTOCOL_VERSION, META_SERVER_INFO,
-    METHOD_DISCOVER, METHOD_INITIALIZE, METHOD_INITIALIZED, METHOD_TOOLS_CALL, METHOD_TOOLS_LIST,
-    Tool,
+    CacheScope, CallToolResult, DiscoverResult, FORWARDED_METHODS, Implementation,
+    InitializeResult, ListToolsResult, META_CLIENT_CAPABILITIES, META_CLIENT_INFO,
+    META_PROTOCOL_VERSION, META_SERVER_INFO, METHOD_DISCOVER, METHOD_INITIALIZE,
+    METHOD_INITIALIZED, METHOD_PROMPTS_GET, METHOD_RESOURCES_READ, METHOD_TOOLS_CALL,
+    METHOD_TOOLS_LIST, Tool,
 };
 use crate::versions::{HANDSHAKE_VERSIONS, MODERN_VERSIONS};
 use probe::{DiscoverVerdict, classify_discover, classify_initialize, modern_version_offered};
@@ -241,6 +242,36 @@ impl<'a, T: HttpTransport, S: StateStore> UpstreamClient<'a, T, S> {
         };
         serde_json::from_value(value)
             .map_err(|err| UpstreamError::Protocol(format!("invalid tools/call result: {err}")))
+    }
+
+    /// Sends a request the gateway relays as it is (prompts, resources, completion) and returns
+    /// the upstream's result. The client's `_meta` is replaced by the gateway's own.
+    pub async fn forward(&self, method: &str, params: &Value) -> Result<Value, UpstreamError> {
+        if !FORWARDED_METHODS.contains(&method) {
+            return Err(UpstreamError::JsonRpc {
+                code: crate::jsonrpc::METHOD_NOT_FOUND,
+                message: format!("method not found: {method}"),
+                data: None,
+            });
+        }
+        let mut params = match params {
+            Value::Object(params) => params.clone(),
+            _ => Map::new(),
+        };
+        params.remove("_meta");
+        let name_key = match method {
+            METHOD_PROMPTS_GET => Some("name"),
+            METHOD_RESOURCES_READ => Some("uri"),
+            _ => None,
+        };
+        let routing = Routing {
+            name: name_key
+                .and_then(|key| params.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            params: Vec::new(),
+        };
+        self.request(method, &Value::Object(params), &routing).await
     }
 
     async fn fetch_tools(&self) -> Result<ToolList, UpstreamError> {

@@ -135,8 +135,24 @@ fn modern_handler(request: &HttpRequest, body: &Value) -> Result<HttpResponse, T
             assert_eq!(name.as_deref(), body["params"]["name"].as_str());
             sse_result(body, echo_result(body))
         }
+        "prompts/get" | "resources/read" => {
+            let key = if body["method"] == "prompts/get" {
+                "name"
+            } else {
+                "uri"
+            };
+            let name = request.header("Mcp-Name").and_then(decode_header_value);
+            assert_eq!(name.as_deref(), body["params"][key].as_str());
+            result(body, forwarded_result(body))
+        }
+        "prompts/list" => result(body, forwarded_result(body)),
         other => panic!("unexpected {other}"),
     })
+}
+
+/// What both fake servers answer to a relayed request: its params, to show what arrived.
+fn forwarded_result(body: &Value) -> Value {
+    json!({"received": body["params"].clone(), "method": body["method"].clone()})
 }
 
 /// A handshake-era server in the style of TypeScript SDK v1 (server-everything).
@@ -200,6 +216,7 @@ impl LegacyServer {
             },
             "tools/list" => sse_result(body, json!({"tools":tools_page()})),
             "tools/call" => sse_result(body, echo_result(body)),
+            "prompts/get" | "resources/read" => sse_result(body, forwarded_result(body)),
             other => panic!("unexpected {other}"),
         })
     }
@@ -777,4 +794,57 @@ async fn each_credential_has_its_own_state() {
             .iter()
             .all(|key| !key.contains("secret") && !key.contains("someone"))
     );
+}
+
+#[tokio::test]
+async fn relayed_requests_reach_either_era_with_the_gateways_own_meta_and_routing() {
+    let params = json!({"name": "greet", "arguments": {"who": "ann"},
+                        "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "client": "secret"}});
+    let modern = FakeUpstream::new(modern_handler);
+    let store = MemoryStore::default();
+    let answer = client(&modern, &store, NOW)
+        .forward("prompts/get", &params)
+        .await
+        .unwrap();
+    assert_eq!(answer["received"]["arguments"], json!({"who": "ann"}));
+    assert!(
+        answer["received"]["_meta"].get("client").is_none(),
+        "{answer}"
+    );
+    assert_eq!(modern.last().header("Mcp-Name"), Some("greet"));
+
+    let server = LegacyServer::new("2025-11-25");
+    let legacy = legacy_upstream(&server);
+    let store = MemoryStore::default();
+    let answer = client(&legacy, &store, NOW)
+        .forward(
+            "resources/read",
+            &json!({"uri": "file:///a.txt", "_meta": {"x": 1}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer["received"], json!({"uri": "file:///a.txt"}));
+    assert_eq!(
+        legacy.methods(),
+        vec![
+            "server/discover",
+            "initialize",
+            "notifications/initialized",
+            "resources/read"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn only_relayable_methods_are_relayed() {
+    let upstream = FakeUpstream::new(modern_handler);
+    let store = MemoryStore::default();
+    let refused = client(&upstream, &store, NOW)
+        .forward("tools/call", &json!({}))
+        .await;
+    assert!(
+        matches!(refused, Err(UpstreamError::JsonRpc { code: -32601, .. })),
+        "{refused:?}"
+    );
+    assert!(upstream.methods().is_empty());
 }
