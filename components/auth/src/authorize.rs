@@ -1,7 +1,9 @@
 //! `POST /authorize`: from credential headers to a decision, with the I/O around auth-core.
 
 use auth_core::api_key::check_api_key_format;
-use auth_core::authorize::{api_key_decision, entra_decision, user_ids};
+use auth_core::authorize::{
+    ApiKeyCaller, ForwarderRefusal, api_key_decision, entra_decision, user_ids,
+};
 use auth_core::entra::{TokenError, token_kid, validate_token};
 use auth_core::{ApiKeyError, Credentials, Decision, Presented, decision_cache_key};
 
@@ -28,6 +30,12 @@ impl From<ApiKeyError> for Failure {
     }
 }
 
+impl From<ForwarderRefusal> for Failure {
+    fn from(err: ForwarderRefusal) -> Self {
+        Self::Unauthorized(err.to_string())
+    }
+}
+
 impl From<TokenError> for Failure {
     fn from(err: TokenError) -> Self {
         Self::Unauthorized(err.to_string())
@@ -50,7 +58,7 @@ pub async fn authorize(
         .presented()
         .map_err(|err| Failure::Unauthorized(err.to_string()))?;
     let decision = match presented {
-        Presented::ApiKey(key) => api_key(settings, key, credentials.asserted_groups(), now_ms)?,
+        Presented::ApiKey(key) => api_key(settings, key, credentials, now_ms)?,
         Presented::Bearer(token) => entra_token(settings, token, now_ms).await?,
     };
     cache_decision(&cache_key, &decision);
@@ -60,15 +68,16 @@ pub async fn authorize(
 fn api_key(
     settings: &Settings,
     key: &str,
-    asserted_groups: Option<Vec<String>>,
+    credentials: &Credentials,
     now_ms: u64,
 ) -> Result<Decision, Failure> {
     check_api_key_format(key)?;
     let record =
         policy_db::find_api_key(&settings.database_url, key)?.ok_or(ApiKeyError::Unknown)?;
     record.check_usable(now_ms)?;
-    let policy = policy_db::load_policy(&settings.database_url, None)?;
-    Ok(api_key_decision(&record, asserted_groups, &policy, now_ms))
+    let caller = ApiKeyCaller::new(&record, credentials)?;
+    let policy = policy_db::load_policy(&settings.database_url, caller.user_ids().as_deref())?;
+    Ok(api_key_decision(&caller, &policy, now_ms))
 }
 
 async fn entra_token(settings: &Settings, token: &str, now_ms: u64) -> Result<Decision, Failure> {

@@ -1,6 +1,7 @@
 //! From an authenticated caller and the policy to a [`Decision`].
 
 use crate::api_key::ApiKeyRecord;
+use crate::credentials::{Credentials, ForwardedIdentity, IncompleteForwardedIdentity};
 use crate::decision::{Decision, Principal, PrincipalKind, decision_expiry};
 use crate::entra::EntraIdentity;
 use crate::policy::{Policy, Subject, evaluate};
@@ -32,6 +33,7 @@ pub fn entra_decision(
             kind: PrincipalKind::Entra,
             groups,
             roles: identity.roles.clone(),
+            forwarded_by: None,
         },
         servers,
         expires_at_ms: decision_expiry(now_ms, Some(identity.expires_at_secs.saturating_mul(1000))),
@@ -45,34 +47,86 @@ pub fn user_ids(identity: &EntraIdentity) -> Vec<String> {
         .collect()
 }
 
-/// The decision for a usable API key. Groups asserted with the forwarder headers count only
-/// when the key is flagged as a forwarder; from any other key they are ignored.
-pub fn api_key_decision(
-    key: &ApiKeyRecord,
-    asserted_groups: Option<Vec<String>>,
-    policy: &Policy,
-    now_ms: u64,
-) -> Decision {
-    let (kind, groups) = match asserted_groups {
-        Some(groups) if key.forwarder => (PrincipalKind::Forwarder, groups),
-        _ => (PrincipalKind::ApiKey, Vec::new()),
+/// Why a trusted-forwarder key was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ForwarderRefusal {
+    /// A forwarder key alone names nobody: it is never a credential of its own.
+    #[error(
+        "a trusted-forwarder key is accepted only with the identity of the user it speaks for (X-Auth-Source: entra-token, X-Entra-Oid, X-Entra-Tid, X-Entra-Groups)"
+    )]
+    NoIdentity,
+    #[error(transparent)]
+    Incomplete(#[from] IncompleteForwardedIdentity),
+}
+
+/// Who a usable API key speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiKeyCaller<'k> {
+    /// An ordinary key: the service itself. Forwarding headers sent with it are ignored.
+    Service(&'k ApiKeyRecord),
+    /// A forwarder key with the user it forwards.
+    Forwarder(&'k ApiKeyRecord, ForwardedIdentity),
+}
+
+impl<'k> ApiKeyCaller<'k> {
+    pub fn new(key: &'k ApiKeyRecord, credentials: &Credentials) -> Result<Self, ForwarderRefusal> {
+        if !key.forwarder {
+            return Ok(Self::Service(key));
+        }
+        let user = credentials
+            .forwarded_identity()
+            .ok_or(ForwarderRefusal::NoIdentity)??;
+        Ok(Self::Forwarder(key, user))
+    }
+
+    /// The identifiers `user_tenant_access` may name the forwarded user by.
+    pub fn user_ids(&self) -> Option<Vec<String>> {
+        match self {
+            Self::Service(_) => None,
+            Self::Forwarder(_, user) => Some(vec![user.object_id.clone()]),
+        }
+    }
+}
+
+/// The decision for a usable API key. A forwarded user is the principal (so the audit names
+/// them); the servers are the user's policy bounded by the key's own list.
+pub fn api_key_decision(caller: &ApiKeyCaller<'_>, policy: &Policy, now_ms: u64) -> Decision {
+    let (key, principal) = match caller {
+        ApiKeyCaller::Service(key) => (
+            *key,
+            Principal {
+                id: key.principal_id(),
+                name: key.owner.clone(),
+                kind: PrincipalKind::ApiKey,
+                groups: Vec::new(),
+                roles: Vec::new(),
+                forwarded_by: None,
+            },
+        ),
+        ApiKeyCaller::Forwarder(key, user) => (
+            *key,
+            Principal {
+                id: user.object_id.clone(),
+                name: user.object_id.clone(),
+                kind: PrincipalKind::Forwarder,
+                groups: user.groups.clone(),
+                roles: Vec::new(),
+                forwarded_by: Some(key.principal_id()),
+            },
+        ),
     };
-    let subject = match kind {
-        PrincipalKind::Forwarder => Subject::Forwarder {
+    let ids = caller.user_ids().unwrap_or_default();
+    let subject = match caller {
+        ApiKeyCaller::Service(key) => Subject::ApiKey(key),
+        ApiKeyCaller::Forwarder(key, user) => Subject::Forwarder {
             key,
-            groups: &groups,
+            ids: &ids,
+            groups: &user.groups,
         },
-        _ => Subject::ApiKey(key),
     };
     let servers = evaluate(subject, policy).servers();
     Decision {
-        principal: Principal {
-            id: key.principal_id(),
-            name: key.owner.clone(),
-            kind,
-            groups,
-            roles: Vec::new(),
-        },
+        principal,
         servers,
         expires_at_ms: decision_expiry(now_ms, key.expires_at_ms),
     }
@@ -124,15 +178,57 @@ mod tests {
         assert_eq!(decision.expires_at_ms, 30_000);
     }
 
-    #[test]
-    fn forwarder_headers_count_only_for_forwarder_keys() {
-        let groups = Some(vec!["MCP-GitHub".to_owned()]);
-        let forwarded = api_key_decision(&key(true), groups.clone(), &policy(), 0);
-        assert_eq!(forwarded.principal.kind, PrincipalKind::Forwarder);
-        assert!(forwarded.allows("github"));
-        assert!(!forwarded.allows("slack"));
+    fn forwarded(headers: &[(&'static str, &'static str)]) -> Credentials {
+        Credentials::from_headers(
+            [("x-auth-source", "entra-token")]
+                .into_iter()
+                .chain(headers.iter().copied()),
+        )
+    }
 
-        let plain = api_key_decision(&key(false), groups, &policy(), 0);
+    #[test]
+    fn forwarder_speaks_for_the_forwarded_user_within_its_key() {
+        let key = key(true);
+        let credentials = forwarded(&[
+            ("x-entra-groups", "MCP-GitHub"),
+            ("x-entra-oid", "oid-7"),
+            ("x-entra-tid", "t"),
+        ]);
+        let caller = ApiKeyCaller::new(&key, &credentials).unwrap();
+        assert_eq!(caller.user_ids(), Some(vec!["oid-7".to_owned()]));
+        let decision = api_key_decision(&caller, &policy(), 0);
+        assert_eq!(decision.principal.kind, PrincipalKind::Forwarder);
+        assert_eq!(decision.principal.id, "oid-7");
+        assert_eq!(decision.principal.forwarded_by.as_deref(), Some("apikey:1"));
+        assert!(decision.allows("github"));
+        assert!(!decision.allows("slack"));
+    }
+
+    #[test]
+    fn forwarder_key_without_a_complete_user_gets_nothing() {
+        let key = key(true);
+        assert_eq!(
+            ApiKeyCaller::new(&key, &Credentials::default()),
+            Err(ForwarderRefusal::NoIdentity)
+        );
+        let groups_only = forwarded(&[("x-entra-groups", "MCP-GitHub")]);
+        assert_eq!(
+            ApiKeyCaller::new(&key, &groups_only),
+            Err(ForwarderRefusal::Incomplete(IncompleteForwardedIdentity))
+        );
+    }
+
+    #[test]
+    fn forwarding_headers_are_ignored_from_ordinary_keys() {
+        let key = key(false);
+        let credentials = forwarded(&[
+            ("x-entra-groups", "MCP-GitHub"),
+            ("x-entra-oid", "oid-7"),
+            ("x-entra-tid", "t"),
+        ]);
+        let caller = ApiKeyCaller::new(&key, &credentials).unwrap();
+        assert_eq!(caller, ApiKeyCaller::Service(&key));
+        let plain = api_key_decision(&caller, &policy(), 0);
         assert_eq!(plain.principal.kind, PrincipalKind::ApiKey);
         assert!(plain.principal.groups.is_empty());
         assert_eq!(plain.servers, AllowedServers::All);

@@ -69,9 +69,10 @@ pub enum Subject<'a> {
         groups: &'a [String],
     },
     ApiKey(&'a ApiKeyRecord),
-    /// A trusted forwarder asserting a user's groups.
+    /// A trusted forwarder speaking for a user: the user's rules and groups, bounded by the key.
     Forwarder {
         key: &'a ApiKeyRecord,
+        ids: &'a [String],
         groups: &'a [String],
     },
 }
@@ -155,8 +156,8 @@ pub fn evaluate<'a>(subject: Subject<'a>, policy: &'a Policy) -> Evaluation<'a> 
 impl Evaluation<'_> {
     fn user_rules(&self) -> impl Iterator<Item = &UserRule> {
         let ids: &[String] = match self.subject {
-            Subject::User { ids, .. } => ids,
-            Subject::ApiKey(_) | Subject::Forwarder { .. } => &[],
+            Subject::User { ids, .. } | Subject::Forwarder { ids, .. } => ids,
+            Subject::ApiKey(_) => &[],
         };
         self.policy
             .user_rules
@@ -442,10 +443,11 @@ mod tests {
     fn forwarder_groups_are_bounded_by_its_key() {
         let policy = policy();
         let key = key(set(&["github", "linear"]), true);
-        let groups = strings(&["MCP-Admin"]);
+        let (ids, groups) = (strings(&["bob@example.com"]), strings(&["MCP-Admin"]));
         let eval = evaluate(
             Subject::Forwarder {
                 key: &key,
+                ids: &ids,
                 groups: &groups,
             },
             &policy,
@@ -455,5 +457,22 @@ mod tests {
             eval.explain("notion").rule,
             Rule::OutsideApiKeyServers { key_id: 3 }
         );
+    }
+
+    #[test]
+    fn user_denies_apply_to_a_forwarded_user() {
+        let policy = policy();
+        let key = key(AllowedServers::All, true);
+        let (ids, groups) = (strings(&["mallory@example.com"]), strings(&["MCP-Admin"]));
+        let eval = evaluate(
+            Subject::Forwarder {
+                key: &key,
+                ids: &ids,
+                groups: &groups,
+            },
+            &policy,
+        );
+        assert_eq!(eval.servers(), set(&["linear", "notion"]));
+        assert!(matches!(eval.explain("github").rule, Rule::UserDeny { .. }));
     }
 }

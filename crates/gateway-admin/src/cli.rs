@@ -72,7 +72,8 @@ pub struct CreateKeyArgs {
     /// The key may use every server.
     #[arg(long, conflicts_with = "servers")]
     pub all_servers: bool,
-    /// The key may assert users' groups with X-Auth-Source/X-Entra-Groups (Open WebUI functions).
+    /// The key speaks for users it names with X-Auth-Source/X-Entra-Oid/X-Entra-Tid/X-Entra-Groups
+    /// (Open WebUI functions); alone it grants nothing.
     #[arg(long)]
     pub forwarder: bool,
     /// Days until the key expires (none: no expiry).

@@ -54,6 +54,8 @@ pub struct Options {
     pub database_url: Option<String>,
     /// Give the component client credentials for Microsoft Graph (group overage).
     pub graph_credentials: bool,
+    /// `entra_accepted_app_roles`: app roles with which app-only tokens are accepted.
+    pub accepted_app_roles: &'static str,
 }
 
 pub struct Reply {
@@ -149,9 +151,11 @@ entra_client_id = "{client_id}"
 entra_client_secret = "{client_secret}"
 graph_origin = "{origin}"
 gateway_secret = "{GATEWAY_SECRET}"
+entra_accepted_app_roles = "{roles}"
 "#,
             wasm = wasm.display(),
             origin = idp.origin(),
+            roles = options.accepted_app_roles,
         );
         std::fs::write(dir.join("spin.toml"), manifest).expect("write manifest");
 

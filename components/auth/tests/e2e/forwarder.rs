@@ -1,9 +1,10 @@
-//! X-Auth-Source/X-Entra-Groups count only with an API key flagged as forwarder.
+//! X-Auth-Source/X-Entra-* count only with an API key flagged as forwarder, which must name the
+//! user it speaks for; that user's own rules apply to it.
 
 use auth_core::AllowedServers;
 use gateway_admin::NewApiKey;
 
-use crate::common::{Gateway, Options};
+use crate::common::{Gateway, Options, TENANT};
 
 fn key(forwarder: bool) -> NewApiKey {
     NewApiKey {
@@ -48,17 +49,61 @@ async fn forged_groups_with_an_ordinary_key_are_ignored() {
     assert!(!reply.allows("slack"));
 }
 
+fn forwarded<'a>(key: &'a str, object_id: &'a str, groups: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("x-api-key", key),
+        ("x-auth-source", "entra-token"),
+        ("x-entra-oid", object_id),
+        ("x-entra-tid", TENANT),
+        ("x-entra-groups", groups),
+    ]
+}
+
 #[tokio::test]
-async fn forwarder_key_asserts_groups() {
+async fn forwarder_key_speaks_for_the_named_user() {
     let gw = Gateway::start(Options::default()).await;
     let created = gw.admin.create_api_key(&key(true)).await.unwrap();
-    let headers = [
+    let reply = gw
+        .authorize(&forwarded(&created.key, "oid-fwd", "Tenant-AcmeCorp"))
+        .await;
+    assert_eq!(reply.body["principal"]["kind"], "forwarder");
+    assert_eq!(reply.body["principal"]["id"], "oid-fwd");
+    assert_eq!(
+        reply.body["principal"]["forwarded_by"],
+        format!("apikey:{}", created.id)
+    );
+    assert!(reply.allows("slack"));
+    assert!(!reply.allows("github"));
+}
+
+#[tokio::test]
+async fn forwarder_key_without_a_named_user_gets_nothing() {
+    let gw = Gateway::start(Options::default()).await;
+    let created = gw.admin.create_api_key(&key(true)).await.unwrap();
+    let groups_only = [
         ("x-api-key", created.key.as_str()),
         ("x-auth-source", "entra-token"),
         ("x-entra-groups", "Tenant-AcmeCorp"),
     ];
-    let reply = gw.authorize(&headers).await;
-    assert_eq!(reply.body["principal"]["kind"], "forwarder");
-    assert!(reply.allows("slack"));
-    assert!(!reply.allows("github"));
+    for headers in [&[("x-api-key", created.key.as_str())][..], &groups_only] {
+        let reply = gw.authorize(headers).await;
+        assert_eq!(reply.status, 401, "{headers:?}: {}", reply.body);
+        assert!(reply.message().contains("X-Entra-Oid"), "{}", reply.body);
+    }
+}
+
+#[tokio::test]
+async fn user_deny_applies_to_a_forwarded_user() {
+    let gw = Gateway::start(Options::default()).await;
+    let created = gw.admin.create_api_key(&key(true)).await.unwrap();
+    gw.admin.deny_user("oid-fwd", "slack").await.unwrap();
+    let denied = gw
+        .authorize(&forwarded(&created.key, "oid-fwd", "Tenant-AcmeCorp"))
+        .await;
+    assert!(!denied.allows("slack"), "{}", denied.body);
+    assert!(denied.allows("atlassian"), "{}", denied.body);
+    let twin = gw
+        .authorize(&forwarded(&created.key, "oid-other", "Tenant-AcmeCorp"))
+        .await;
+    assert!(twin.allows("slack"), "{}", twin.body);
 }

@@ -39,6 +39,10 @@ pub enum TokenError {
     NotYetValid,
     #[error("token lacks the `{0}` claim")]
     MissingClaim(&'static str),
+    #[error(
+        "app-only tokens (client credentials, without a delegated scope) are not accepted by this gateway"
+    )]
+    AppOnly,
 }
 
 /// Who a validated token names.
@@ -98,6 +102,20 @@ struct Claims {
     claim_names: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     hasgroups: Option<bool>,
+    /// Delegated scopes; absent from app-only tokens.
+    #[serde(default)]
+    scp: Option<String>,
+    /// `app` for app-only tokens (optional claim).
+    #[serde(default)]
+    idtyp: Option<String>,
+}
+
+impl Claims {
+    /// A token the app obtained for itself rather than on behalf of a signed-in user.
+    fn is_app_only(&self) -> bool {
+        self.idtyp.as_deref() == Some("app")
+            || self.scp.as_deref().is_none_or(|scp| scp.trim().is_empty())
+    }
 }
 
 fn decode_part<T: DeserializeOwned>(part: &str, what: &'static str) -> Result<T, TokenError> {
@@ -178,6 +196,7 @@ pub fn validate_token(
     key.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &signature)
         .map_err(|_| TokenError::BadSignature)?;
 
+    let app_only = claims.is_app_only();
     let tenant_id = claims.tid.ok_or(TokenError::MissingClaim("tid"))?;
     if !config.allows_tenant(&tenant_id) {
         return Err(TokenError::WrongTenant);
@@ -209,6 +228,9 @@ pub fn validate_token(
         .is_some_and(|nbf| now_secs.saturating_add(MAX_CLOCK_SKEW_SECS) < nbf)
     {
         return Err(TokenError::NotYetValid);
+    }
+    if app_only && !config.accepts_app_with_roles(&claims.roles) {
+        return Err(TokenError::AppOnly);
     }
     let object_id = claims.oid.ok_or(TokenError::MissingClaim("oid"))?;
 
