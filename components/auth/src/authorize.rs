@@ -15,6 +15,10 @@ use crate::{cache_decision, graph, jwks_cache, kv, policy_db};
 pub enum Failure {
     #[error("{0}")]
     Unauthorized(String),
+    /// Malformed, unknown, revoked or expired: the caller is told none of which (no oracle);
+    /// the reason goes to the log.
+    #[error("the API key is not valid")]
+    InvalidApiKey(ApiKeyError),
     #[error("{0}")]
     BadRequest(String),
     /// A dependency is down: never a reason to allow.
@@ -26,7 +30,17 @@ pub enum Failure {
 
 impl From<ApiKeyError> for Failure {
     fn from(err: ApiKeyError) -> Self {
-        Self::Unauthorized(err.to_string())
+        Self::InvalidApiKey(err)
+    }
+}
+
+impl Failure {
+    /// What the log gets beyond the public message.
+    pub fn log_detail(&self) -> Option<String> {
+        match self {
+            Self::InvalidApiKey(reason) => Some(format!("API key refused: {reason}")),
+            _ => None,
+        }
     }
 }
 
