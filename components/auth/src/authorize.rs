@@ -4,7 +4,7 @@ use auth_core::api_key::check_api_key_format;
 use auth_core::authorize::{
     ApiKeyCaller, ForwarderRefusal, api_key_decision, entra_decision, user_ids,
 };
-use auth_core::entra::{TokenError, token_kid, validate_token};
+use auth_core::entra::{TokenError, token_kid};
 use auth_core::{ApiKeyError, Credentials, Decision, Presented, decision_cache_key};
 
 use crate::settings::Settings;
@@ -102,11 +102,10 @@ async fn entra_token(settings: &Settings, token: &str, now_ms: u64) -> Result<De
     };
     // Tokens refusable without the signing keys (malformed, Graph audience, wrong algorithm,
     // no kid) are refused before any fetch.
-    let kid = token_kid(token, entra)?;
+    token_kid(token, entra)?;
     // Entra signs the tokens of every tenant with the same keys: one key set serves all.
     let tenant = &entra.tenants()[0];
-    let jwks = jwks_cache::key_set(entra, tenant, &kid, now_ms).await?;
-    let identity = validate_token(token, &jwks, entra, now_ms / 1000)?;
+    let identity = jwks_cache::verified_identity(entra, tenant, token, now_ms).await?;
     let groups = if identity.group_overage {
         graph::member_groups(settings, entra, &identity, now_ms).await?
     } else {

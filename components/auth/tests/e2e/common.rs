@@ -56,6 +56,8 @@ pub struct Options {
     pub graph_credentials: bool,
     /// `entra_accepted_app_roles`: app roles with which app-only tokens are accepted.
     pub accepted_app_roles: &'static str,
+    /// Use this state folder (its key-value store) instead of a new one, to share it.
+    pub state_dir: Option<PathBuf>,
 }
 
 pub struct Reply {
@@ -85,6 +87,7 @@ pub struct Gateway {
     pub idp: IdentityProvider,
     database: String,
     dir: PathBuf,
+    state_dir: PathBuf,
     runner: RunnerProcess,
 }
 
@@ -158,13 +161,14 @@ entra_accepted_app_roles = "{roles}"
             roles = options.accepted_app_roles,
         );
         std::fs::write(dir.join("spin.toml"), manifest).expect("write manifest");
+        let state_dir = options.state_dir.unwrap_or_else(|| dir.join(".spin"));
 
         let mut command = Command::new(test_support::runner_bin());
         command
             .args(["up", "--from"])
             .arg(dir.join("spin.toml"))
             .args(["--listen", "127.0.0.1:0", "--state-dir"])
-            .arg(dir.join(".spin"))
+            .arg(&state_dir)
             .arg("--cache-dir")
             .arg(
                 test_support::workspace_root()
@@ -180,8 +184,14 @@ entra_accepted_app_roles = "{roles}"
             idp,
             database,
             dir,
+            state_dir,
             runner,
         }
+    }
+
+    /// The folder holding the component's key-value store (`sqlite_key_value.db`).
+    pub fn state_dir(&self) -> PathBuf {
+        self.state_dir.clone()
     }
 
     pub async fn post(&self, path: &str, headers: &[(&str, &str)], body: String) -> Reply {
