@@ -2,7 +2,7 @@
 
 use auth_core::api_key::check_api_key_format;
 use auth_core::authorize::{
-    ApiKeyCaller, ForwarderRefusal, api_key_decision, entra_decision, user_ids,
+    ApiKeyCaller, ForwarderRefusal, api_key_decision, entra_decision, entra_user,
 };
 use auth_core::entra::{TokenError, token_kid};
 use auth_core::{ApiKeyError, Credentials, Decision, Presented, decision_cache_key};
@@ -90,7 +90,7 @@ fn api_key(
         policy_db::find_api_key(&settings.database_url, key)?.ok_or(ApiKeyError::Unknown)?;
     record.check_usable(now_ms)?;
     let caller = ApiKeyCaller::new(&record, credentials)?;
-    let policy = policy_db::load_policy(&settings.database_url, caller.user_ids().as_deref())?;
+    let policy = policy_db::load_policy(&settings.database_url, caller.user().as_ref())?;
     Ok(api_key_decision(&caller, &policy, now_ms))
 }
 
@@ -111,7 +111,7 @@ async fn entra_token(settings: &Settings, token: &str, now_ms: u64) -> Result<De
     } else {
         identity.groups.clone()
     };
-    let ids = user_ids(&identity);
-    let policy = policy_db::load_policy(&settings.database_url, Some(&ids))?;
+    let user = entra_user(&identity, &groups);
+    let policy = policy_db::load_policy(&settings.database_url, Some(&user))?;
     Ok(entra_decision(&identity, groups, &policy, now_ms))
 }

@@ -4,25 +4,27 @@ use crate::api_key::ApiKeyRecord;
 use crate::credentials::{Credentials, ForwardedIdentity, IncompleteForwardedIdentity};
 use crate::decision::{Decision, Principal, PrincipalKind, decision_expiry};
 use crate::entra::EntraIdentity;
-use crate::policy::{Policy, Subject, evaluate};
+use crate::policy::{Policy, Subject, UserIdentity, evaluate};
 
-/// The decision for an Entra user whose complete group list is `groups` (the token's, or
-/// Microsoft Graph's after an overage).
+/// The user a validated token names, with their complete group list (the token's, or Microsoft
+/// Graph's after an overage).
+pub fn entra_user<'a>(identity: &'a EntraIdentity, groups: &'a [String]) -> UserIdentity<'a> {
+    UserIdentity {
+        tenant_id: &identity.tenant_id,
+        object_id: &identity.object_id,
+        username: identity.username.as_deref(),
+        groups,
+    }
+}
+
+/// The decision for an Entra user whose complete group list is `groups`.
 pub fn entra_decision(
     identity: &EntraIdentity,
     groups: Vec<String>,
     policy: &Policy,
     now_ms: u64,
 ) -> Decision {
-    let ids = user_ids(identity);
-    let servers = evaluate(
-        Subject::User {
-            ids: &ids,
-            groups: &groups,
-        },
-        policy,
-    )
-    .servers();
+    let servers = evaluate(Subject::User(entra_user(identity, &groups)), policy).servers();
     Decision {
         principal: Principal {
             id: identity.object_id.clone(),
@@ -31,6 +33,7 @@ pub fn entra_decision(
                 .clone()
                 .unwrap_or_else(|| identity.object_id.clone()),
             kind: PrincipalKind::Entra,
+            tenant_id: Some(identity.tenant_id.clone()),
             groups,
             roles: identity.roles.clone(),
             forwarded_by: None,
@@ -38,13 +41,6 @@ pub fn entra_decision(
         servers,
         expires_at_ms: decision_expiry(now_ms, Some(identity.expires_at_secs.saturating_mul(1000))),
     }
-}
-
-/// Every identifier `user_tenant_access` may name this user by.
-pub fn user_ids(identity: &EntraIdentity) -> Vec<String> {
-    std::iter::once(identity.object_id.clone())
-        .chain(identity.username.clone())
-        .collect()
 }
 
 /// Why a trusted-forwarder key was refused.
@@ -79,11 +75,16 @@ impl<'k> ApiKeyCaller<'k> {
         Ok(Self::Forwarder(key, user))
     }
 
-    /// The identifiers `user_tenant_access` may name the forwarded user by.
-    pub fn user_ids(&self) -> Option<Vec<String>> {
+    /// The forwarded user, whose rules and groups apply.
+    pub fn user(&self) -> Option<UserIdentity<'_>> {
         match self {
             Self::Service(_) => None,
-            Self::Forwarder(_, user) => Some(vec![user.object_id.clone()]),
+            Self::Forwarder(_, user) => Some(UserIdentity {
+                tenant_id: &user.tenant_id,
+                object_id: &user.object_id,
+                username: None,
+                groups: &user.groups,
+            }),
         }
     }
 }
@@ -98,6 +99,7 @@ pub fn api_key_decision(caller: &ApiKeyCaller<'_>, policy: &Policy, now_ms: u64)
                 id: key.principal_id(),
                 name: key.owner.clone(),
                 kind: PrincipalKind::ApiKey,
+                tenant_id: None,
                 groups: Vec::new(),
                 roles: Vec::new(),
                 forwarded_by: None,
@@ -109,20 +111,16 @@ pub fn api_key_decision(caller: &ApiKeyCaller<'_>, policy: &Policy, now_ms: u64)
                 id: user.object_id.clone(),
                 name: user.object_id.clone(),
                 kind: PrincipalKind::Forwarder,
+                tenant_id: Some(user.tenant_id.clone()),
                 groups: user.groups.clone(),
                 roles: Vec::new(),
                 forwarded_by: Some(key.principal_id()),
             },
         ),
     };
-    let ids = caller.user_ids().unwrap_or_default();
-    let subject = match caller {
-        ApiKeyCaller::Service(key) => Subject::ApiKey(key),
-        ApiKeyCaller::Forwarder(key, user) => Subject::Forwarder {
-            key,
-            ids: &ids,
-            groups: &user.groups,
-        },
+    let subject = match caller.user() {
+        Some(user) => Subject::Forwarder { key, user },
+        None => Subject::ApiKey(key),
     };
     let servers = evaluate(subject, policy).servers();
     Decision {
@@ -138,11 +136,15 @@ mod tests {
     use crate::decision::AllowedServers;
     use crate::policy::GroupGrant;
 
+    const GITHUB_GROUP: &str = "0f0e0d0c-0000-0000-0000-000000000001";
+
     fn policy() -> Policy {
         Policy {
             servers: ["github", "slack"].map(str::to_owned).into_iter().collect(),
             group_grants: vec![GroupGrant {
                 group: "MCP-GitHub".into(),
+                tenant_id: "t".into(),
+                object_id: GITHUB_GROUP.into(),
                 server: "github".into(),
             }],
             user_rules: vec![],
@@ -171,8 +173,9 @@ mod tests {
             group_overage: false,
             expires_at_secs: 30,
         };
-        let decision = entra_decision(&identity, vec!["MCP-GitHub".into()], &policy(), 1_000);
+        let decision = entra_decision(&identity, vec![GITHUB_GROUP.into()], &policy(), 1_000);
         assert!(decision.allows("github"));
+        assert_eq!(decision.principal.tenant_id.as_deref(), Some("t"));
         assert!(!decision.allows("slack"));
         assert_eq!(decision.principal.name, "alice@example.com");
         assert_eq!(decision.expires_at_ms, 30_000);
@@ -190,12 +193,12 @@ mod tests {
     fn forwarder_speaks_for_the_forwarded_user_within_its_key() {
         let key = key(true);
         let credentials = forwarded(&[
-            ("x-entra-groups", "MCP-GitHub"),
+            ("x-entra-groups", GITHUB_GROUP),
             ("x-entra-oid", "oid-7"),
             ("x-entra-tid", "t"),
         ]);
         let caller = ApiKeyCaller::new(&key, &credentials).unwrap();
-        assert_eq!(caller.user_ids(), Some(vec!["oid-7".to_owned()]));
+        assert_eq!(caller.user().map(|user| user.object_id), Some("oid-7"));
         let decision = api_key_decision(&caller, &policy(), 0);
         assert_eq!(decision.principal.kind, PrincipalKind::Forwarder);
         assert_eq!(decision.principal.id, "oid-7");

@@ -33,6 +33,10 @@ pub struct Principal {
     /// Human-readable name: UPN/email for users, the owner for API keys.
     pub name: String,
     pub kind: PrincipalKind,
+    /// The user's tenant (`tid`); none for API keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// Group object ids.
     pub groups: Vec<String>,
     pub roles: Vec<String>,
     /// For a forwarded user, the forwarder key that asserted them (`apikey:<id>`).
@@ -103,6 +107,7 @@ mod tests {
                 id: "oid-1".into(),
                 name: "alice@example.com".into(),
                 kind: PrincipalKind::Entra,
+                tenant_id: Some("t".into()),
                 groups: vec!["MCP-GitHub".into()],
                 roles: vec![],
                 forwarded_by: None,

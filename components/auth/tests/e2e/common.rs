@@ -19,6 +19,8 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use test_support::RunnerProcess;
 
 pub const TENANT: &str = "11111111-1111-1111-1111-111111111111";
+/// A second accepted tenant, where the seed groups are not linked.
+pub const OTHER_TENANT: &str = "22222222-2222-2222-2222-222222222222";
 pub const AUDIENCE: &str = "api://mcp-gateway";
 const GATEWAY_SECRET: &str = "e2e-gateway-secret-of-at-least-32-bytes";
 
@@ -32,6 +34,19 @@ pub fn now_secs() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs()
+}
+
+/// The object id the seed group `label` is linked to in [`TENANT`].
+pub fn group_id(label: &str) -> String {
+    let n = label.bytes().fold(0u32, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u32::from(b))
+    });
+    format!("{n:08x}-0000-4000-8000-000000000000")
+}
+
+/// A user's object id, distinct per `n` (user rules name object ids).
+pub fn user_id(n: u8) -> String {
+    format!("00000000-0000-0000-0000-0000000000{n:02x}")
 }
 
 fn unique(prefix: &str) -> String {
@@ -110,6 +125,12 @@ impl Gateway {
         let admin_url = with_database(&test_support::database_url(), &database);
         let admin = Admin::connect(admin_url.as_str()).await.expect("connect");
         admin.migrate().await.expect("migrate");
+        for mapping in admin.list().await.expect("list").group_mappings {
+            admin
+                .link_group(&mapping.group, TENANT, &group_id(&mapping.group))
+                .await
+                .expect("link seed group");
+        }
 
         let mut component_url = match &options.database_url {
             Some(url) => url::Url::parse(url).expect("database URL"),
@@ -147,7 +168,7 @@ allowed_outbound_hosts = ["postgres://{database_host}", "{origin}"]
 key_value_stores = ["default"]
 [component.auth.variables]
 database_url = "{component_url}"
-entra_tenant_id = "{TENANT}"
+entra_tenant_id = "{TENANT},{OTHER_TENANT}"
 entra_audience = "{AUDIENCE}"
 entra_authority = "{origin}"
 entra_client_id = "{client_id}"
@@ -227,11 +248,19 @@ entra_accepted_app_roles = "{roles}"
             .await
     }
 
-    /// Claims of a valid token from this gateway's issuer.
+    /// Claims of a valid token from this gateway's issuer, whose `groups` are the object ids of
+    /// the seed groups labelled `groups`.
     pub fn claims(&self, object_id: &str, groups: &[&str]) -> Value {
+        let ids: Vec<String> = groups.iter().map(|label| group_id(label)).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        self.tenant_claims(TENANT, object_id, &ids)
+    }
+
+    /// Claims of a valid token of `tenant` whose `groups` claim is `groups` verbatim.
+    pub fn tenant_claims(&self, tenant: &str, object_id: &str, groups: &[&str]) -> Value {
         access_token_claims(
             &self.idp.origin(),
-            TENANT,
+            tenant,
             AUDIENCE,
             object_id,
             &format!("{object_id}@example.com"),

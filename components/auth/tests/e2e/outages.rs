@@ -5,7 +5,7 @@ use gateway_admin::NewApiKey;
 
 use serde_json::json;
 
-use crate::common::{Gateway, Options, issuer};
+use crate::common::{Gateway, Options, group_id, issuer};
 
 #[tokio::test]
 async fn database_down_is_503() {
@@ -59,8 +59,10 @@ async fn graph_down_during_an_overage_is_503() {
         ..Options::default()
     })
     .await;
-    gw.idp
-        .set_groups("oid-many", &[("0f0e-id", "Tenant-AcmeCorp")]);
+    gw.idp.set_groups(
+        "oid-many",
+        &[(&group_id("Tenant-AcmeCorp"), "Tenant-AcmeCorp")],
+    );
     let mut claims = gw.claims("oid-many", &[]);
     claims.as_object_mut().unwrap().remove("groups");
     claims["hasgroups"] = json!(true);
