@@ -1,8 +1,10 @@
 //! `POST /authorize`: from credential headers to a decision, with the I/O around auth-core.
 
 use auth_core::api_key::check_api_key_format;
-use auth_core::authorize::{api_key_decision, entra_decision, user_ids};
-use auth_core::entra::{TokenError, token_kid, validate_token};
+use auth_core::authorize::{
+    ApiKeyCaller, ForwarderRefusal, api_key_decision, entra_decision, entra_user,
+};
+use auth_core::entra::{TokenError, token_kid};
 use auth_core::{ApiKeyError, Credentials, Decision, Presented, decision_cache_key};
 
 use crate::settings::Settings;
@@ -13,6 +15,10 @@ use crate::{cache_decision, graph, jwks_cache, kv, policy_db};
 pub enum Failure {
     #[error("{0}")]
     Unauthorized(String),
+    /// Malformed, unknown, revoked or expired: the caller is told none of which (no oracle);
+    /// the reason goes to the log.
+    #[error("the API key is not valid")]
+    InvalidApiKey(ApiKeyError),
     #[error("{0}")]
     BadRequest(String),
     /// A dependency is down: never a reason to allow.
@@ -24,6 +30,22 @@ pub enum Failure {
 
 impl From<ApiKeyError> for Failure {
     fn from(err: ApiKeyError) -> Self {
+        Self::InvalidApiKey(err)
+    }
+}
+
+impl Failure {
+    /// What the log gets beyond the public message.
+    pub fn log_detail(&self) -> Option<String> {
+        match self {
+            Self::InvalidApiKey(reason) => Some(format!("API key refused: {reason}")),
+            _ => None,
+        }
+    }
+}
+
+impl From<ForwarderRefusal> for Failure {
+    fn from(err: ForwarderRefusal) -> Self {
         Self::Unauthorized(err.to_string())
     }
 }
@@ -50,7 +72,7 @@ pub async fn authorize(
         .presented()
         .map_err(|err| Failure::Unauthorized(err.to_string()))?;
     let decision = match presented {
-        Presented::ApiKey(key) => api_key(settings, key, credentials.asserted_groups(), now_ms)?,
+        Presented::ApiKey(key) => api_key(settings, key, credentials, now_ms)?,
         Presented::Bearer(token) => entra_token(settings, token, now_ms).await?,
     };
     cache_decision(&cache_key, &decision);
@@ -60,15 +82,16 @@ pub async fn authorize(
 fn api_key(
     settings: &Settings,
     key: &str,
-    asserted_groups: Option<Vec<String>>,
+    credentials: &Credentials,
     now_ms: u64,
 ) -> Result<Decision, Failure> {
     check_api_key_format(key)?;
     let record =
         policy_db::find_api_key(&settings.database_url, key)?.ok_or(ApiKeyError::Unknown)?;
     record.check_usable(now_ms)?;
-    let policy = policy_db::load_policy(&settings.database_url, None)?;
-    Ok(api_key_decision(&record, asserted_groups, &policy, now_ms))
+    let caller = ApiKeyCaller::new(&record, credentials)?;
+    let policy = policy_db::load_policy(&settings.database_url, caller.user().as_ref())?;
+    Ok(api_key_decision(&caller, &policy, now_ms))
 }
 
 async fn entra_token(settings: &Settings, token: &str, now_ms: u64) -> Result<Decision, Failure> {
@@ -79,17 +102,16 @@ async fn entra_token(settings: &Settings, token: &str, now_ms: u64) -> Result<De
     };
     // Tokens refusable without the signing keys (malformed, Graph audience, wrong algorithm,
     // no kid) are refused before any fetch.
-    let kid = token_kid(token, entra)?;
+    token_kid(token, entra)?;
     // Entra signs the tokens of every tenant with the same keys: one key set serves all.
     let tenant = &entra.tenants()[0];
-    let jwks = jwks_cache::key_set(entra, tenant, &kid, now_ms).await?;
-    let identity = validate_token(token, &jwks, entra, now_ms / 1000)?;
+    let identity = jwks_cache::verified_identity(entra, tenant, token, now_ms).await?;
     let groups = if identity.group_overage {
         graph::member_groups(settings, entra, &identity, now_ms).await?
     } else {
         identity.groups.clone()
     };
-    let ids = user_ids(&identity);
-    let policy = policy_db::load_policy(&settings.database_url, Some(&ids))?;
+    let user = entra_user(&identity, &groups);
+    let policy = policy_db::load_policy(&settings.database_url, Some(&user))?;
     Ok(entra_decision(&identity, groups, &policy, now_ms))
 }

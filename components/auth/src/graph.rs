@@ -1,5 +1,6 @@
-//! Group overage: a user in too many groups gets a token without `groups`; their groups (ids and
-//! display names) are read from Microsoft Graph with the app's client credentials, and cached.
+//! Group overage: a user in too many groups gets a token without `groups`; their groups' object
+//! ids (never display names: anyone allowed to create a group chooses its name) are read from
+//! Microsoft Graph with the app's client credentials, and cached.
 
 use auth_core::entra::{EntraConfig, EntraIdentity};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -43,8 +44,6 @@ struct GroupPage {
 #[derive(Deserialize)]
 struct DirectoryObject {
     id: String,
-    #[serde(rename = "displayName")]
-    display_name: Option<String>,
 }
 
 fn unavailable(detail: String) -> Failure {
@@ -54,7 +53,7 @@ fn unavailable(detail: String) -> Failure {
     )
 }
 
-/// Every group the user is a (transitive) member of, by object id and display name.
+/// The object id of every group the user is a (transitive) member of.
 pub async fn member_groups(
     settings: &Settings,
     entra: &EntraConfig,
@@ -70,7 +69,7 @@ pub async fn member_groups(
         ));
     };
     let cache_key = format!(
-        "auth:graph-groups:v1:{}:{}",
+        "auth:graph-groups:v2:{}:{}",
         identity.tenant_id, identity.object_id
     );
     if let Some(cached) = kv::get(&cache_key)
@@ -96,7 +95,7 @@ pub async fn member_groups(
 
     let mut groups = Vec::new();
     let mut next = Some(format!(
-        "{}/v1.0/users/{}/transitiveMemberOf/microsoft.graph.group?$select=id,displayName&$top=999",
+        "{}/v1.0/users/{}/transitiveMemberOf/microsoft.graph.group?$select=id&$top=999",
         graph.origin,
         utf8_percent_encode(&identity.object_id, ESCAPED)
     ));
@@ -108,10 +107,7 @@ pub async fn member_groups(
             .header("authorization", format!("Bearer {}", token.access_token))
             .build();
         let page: GroupPage = fetch_json(request, "group lookup").await?;
-        for group in page.value {
-            groups.extend(group.display_name);
-            groups.push(group.id);
-        }
+        groups.extend(page.value.into_iter().map(|group| group.id));
         // Follow only links back to the configured Graph origin.
         next = page
             .next_link

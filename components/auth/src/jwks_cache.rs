@@ -1,80 +1,117 @@
-//! The issuer's signing keys, cached in key-value for an hour. A token naming a key the cache
-//! lacks triggers a refetch (key rotation), at most once a minute, so random `kid`s cannot make
-//! the gateway hammer the issuer.
+//! Token verification with the issuer's signing keys, cached in key-value per issuer
+//! (`auth_core::entra::keys_cache_key`). A token that does not verify under the cached keys
+//! (unknown `kid`, or a signature that fails: the issuer replaced a key) causes one refetch,
+//! rate-limited across replicas by the cached entry itself; after that the token is refused.
 
-use auth_core::entra::{EntraConfig, Jwks};
-use serde::{Deserialize, Serialize};
+use auth_core::entra::{
+    CachedKeys, EntraConfig, EntraIdentity, Jwks, TokenError, keys_cache_key, validate_token,
+};
 use spin_sdk::http::{Request, Response, send};
 
 use crate::authorize::Failure;
 use crate::kv;
 
-const TTL_MS: u64 = 60 * 60 * 1000;
-const MIN_KID_REFETCH_INTERVAL_MS: u64 = 60 * 1000;
-
-#[derive(Serialize, Deserialize)]
-struct CachedJwks {
-    fetched_at_ms: u64,
-    /// When an unknown `kid` last caused a refetch.
-    kid_refetch_at_ms: Option<u64>,
-    jwks: Jwks,
+/// Why fresh keys were requested.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refresh {
+    /// None cached, or the cached set is older than the refresh interval.
+    Scheduled,
+    /// A token did not verify under the cached set.
+    ForToken,
 }
 
-fn cache_key(tenant: &str) -> String {
-    format!("auth:jwks:v1:{tenant}")
+fn unavailable() -> Failure {
+    Failure::Unavailable(
+        "the identity provider's signing keys cannot be fetched; try again later".into(),
+    )
 }
 
-/// The key set to validate a token whose header names `kid`.
-pub async fn key_set(
+/// Validates `token` (whose issuer the caller has picked by `tenant`) completely.
+pub async fn verified_identity(
     entra: &EntraConfig,
     tenant: &str,
-    kid: &str,
+    token: &str,
     now_ms: u64,
-) -> Result<Jwks, Failure> {
-    let key = cache_key(tenant);
-    let cached = kv::get(&key).and_then(|bytes| serde_json::from_slice::<CachedJwks>(&bytes).ok());
-    let mut kid_refetch_at_ms = None;
-    if let Some(cached) = &cached {
-        let fresh = now_ms.saturating_sub(cached.fetched_at_ms) < TTL_MS;
-        let knows_kid = cached.jwks.find(kid).is_some();
-        let refetched_recently = cached
-            .kid_refetch_at_ms
-            .is_some_and(|at| now_ms.saturating_sub(at) < MIN_KID_REFETCH_INTERVAL_MS);
-        if fresh && (knows_kid || refetched_recently) {
-            return Ok(cached.jwks.clone());
+) -> Result<EntraIdentity, Failure> {
+    let cache_key = keys_cache_key(entra.authority(), tenant);
+    let cached: Option<CachedKeys> =
+        kv::get(&cache_key).and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let keys = match cached {
+        Some(keys) if keys.is_fresh(now_ms) => keys,
+        stale => refresh(entra, tenant, &cache_key, stale, Refresh::Scheduled, now_ms).await?,
+    };
+    match validate_token(token, &keys.jwks, entra, now_ms / 1000) {
+        Err(TokenError::UnknownKid(_) | TokenError::BadSignature)
+            if keys.may_refetch_for_token(now_ms) =>
+        {
+            let keys = refresh(
+                entra,
+                tenant,
+                &cache_key,
+                Some(keys),
+                Refresh::ForToken,
+                now_ms,
+            )
+            .await?;
+            Ok(validate_token(token, &keys.jwks, entra, now_ms / 1000)?)
         }
-        kid_refetch_at_ms = if knows_kid {
-            cached.kid_refetch_at_ms
-        } else {
-            Some(now_ms)
-        };
+        verdict => Ok(verdict?),
     }
+}
+
+/// Fetches the key set and caches it. When the fetch fails, a scheduled refresh keeps the
+/// previous set while it is within its bounded lifetime; a refetch for a token is refused.
+async fn refresh(
+    entra: &EntraConfig,
+    tenant: &str,
+    cache_key: &str,
+    previous: Option<CachedKeys>,
+    why: Refresh,
+    now_ms: u64,
+) -> Result<CachedKeys, Failure> {
+    let refetched_for_token_at_ms = match why {
+        Refresh::ForToken => Some(now_ms),
+        Refresh::Scheduled => previous
+            .as_ref()
+            .and_then(|keys| keys.refetched_for_token_at_ms),
+    };
     match fetch(&entra.jwks_url(tenant)).await {
         Ok(jwks) => {
-            let fresh = CachedJwks {
-                fetched_at_ms: now_ms,
-                kid_refetch_at_ms,
-                jwks,
+            let keys = CachedKeys {
+                refetched_for_token_at_ms,
+                ..CachedKeys::fetched(jwks, now_ms)
             };
-            if let Ok(bytes) = serde_json::to_vec(&fresh) {
-                kv::set(&key, &bytes);
-            }
-            Ok(fresh.jwks)
+            store(cache_key, &keys);
+            Ok(keys)
         }
-        // Keys Entra published earlier stay trustworthy through a short outage.
-        Err(reason) => match cached {
-            Some(stale) => {
-                eprintln!("auth: JWKS refetch failed ({reason}); using the cached key set");
-                Ok(stale.jwks)
+        Err(reason) => {
+            eprintln!("auth: JWKS fetch failed: {reason}");
+            let previous = previous.filter(|keys| keys.is_usable(now_ms));
+            match (why, previous) {
+                (Refresh::Scheduled, Some(keys)) => {
+                    eprintln!("auth: using the previously fetched key set meanwhile");
+                    Ok(keys)
+                }
+                (Refresh::ForToken, Some(keys)) => {
+                    // The failed attempt counts against the rate limit too.
+                    store(
+                        cache_key,
+                        &CachedKeys {
+                            refetched_for_token_at_ms,
+                            ..keys
+                        },
+                    );
+                    Err(unavailable())
+                }
+                (_, None) => Err(unavailable()),
             }
-            None => {
-                eprintln!("auth: JWKS fetch failed: {reason}");
-                Err(Failure::Unavailable(
-                    "the identity provider's signing keys cannot be fetched; try again later"
-                        .into(),
-                ))
-            }
-        },
+        }
+    }
+}
+
+fn store(cache_key: &str, keys: &CachedKeys) {
+    if let Ok(bytes) = serde_json::to_vec(keys) {
+        kv::set(cache_key, &bytes);
     }
 }
 

@@ -2,7 +2,7 @@
 //! Any database error is `Unavailable`: the caller is refused, never allowed.
 
 use auth_core::api_key::hash_api_key;
-use auth_core::policy::{Effect, GroupGrant, Policy, UserRule};
+use auth_core::policy::{GroupGrant, Policy, UserIdentity};
 use auth_core::{ApiKeyRecord, AuditRecord, sql};
 use spin_sdk::pg4::{Connection, ParameterValue, RowSet};
 
@@ -51,8 +51,6 @@ pub fn find_api_key(database_url: &str, key: &str) -> Result<Option<ApiKeyRecord
     )))
 }
 
-/// Servers and group grants, plus the rules of the user known by `user_ids` (object id and
-/// username) when there is one.
 /// (id, name, tier) of every server, for the catalog.
 pub fn catalog(database_url: &str) -> Result<Vec<(String, String, String)>, Failure> {
     let conn = connect(database_url)?;
@@ -68,31 +66,41 @@ pub fn catalog(database_url: &str) -> Result<Vec<(String, String, String)>, Fail
         .collect()
 }
 
-pub fn load_policy(database_url: &str, user_ids: Option<&[String]>) -> Result<Policy, Failure> {
+/// The servers, plus the group grants of the user's tenant and the user's own rules when there
+/// is a user (an ordinary API key has none).
+pub fn load_policy(database_url: &str, user: Option<&UserIdentity<'_>>) -> Result<Policy, Failure> {
     let conn = connect(database_url)?;
     let mut policy = Policy::default();
     for row in query(&conn, sql::SELECT_SERVERS, &[])?.rows() {
         policy.servers.insert(column(&row, "id")?);
     }
-    for row in query(&conn, sql::SELECT_GROUP_GRANTS, &[])?.rows() {
+    let Some(user) = user else {
+        return Ok(policy);
+    };
+    for row in query(&conn, sql::SELECT_GROUP_GRANTS, &[text(user.tenant_id)])?.rows() {
         policy.group_grants.push(GroupGrant {
             group: column(&row, "group_name")?,
+            tenant_id: column(&row, "tenant_id")?,
+            object_id: column(&row, "object_id")?,
             server: column(&row, "server_id")?,
         });
     }
-    if let Some(ids) = user_ids {
-        let first = ids.first().map_or("", String::as_str);
-        let second = ids.get(1).map_or(first, String::as_str);
-        for row in query(&conn, sql::SELECT_USER_RULES, &[text(first), text(second)])?.rows() {
-            let access: String = column(&row, "access")?;
-            let effect = Effect::parse(&access)
-                .ok_or_else(|| unavailable(format!("unknown access value {access:?}")))?;
-            policy.user_rules.push(UserRule {
-                user: column(&row, "user_id")?,
-                server: column(&row, "server_id")?,
-                effect,
-            });
-        }
+    let params = [
+        text(user.tenant_id),
+        text(user.object_id),
+        text(user.username.unwrap_or(user.object_id)),
+    ];
+    for row in query(&conn, sql::SELECT_USER_RULES, &params)?.rows() {
+        let access: String = column(&row, "access")?;
+        let rule = sql::user_rule(
+            column(&row, "user_id")?,
+            column(&row, "tenant_id")?,
+            column(&row, "object_id")?,
+            column(&row, "server_id")?,
+            &access,
+        )
+        .ok_or_else(|| unavailable(format!("unknown access value {access:?}")))?;
+        policy.user_rules.push(rule);
     }
     Ok(policy)
 }

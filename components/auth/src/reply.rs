@@ -43,8 +43,11 @@ pub fn not_found() -> Response {
 }
 
 pub fn failure(failure: &Failure) -> Response {
+    if let Some(detail) = failure.log_detail() {
+        eprintln!("auth: {detail}");
+    }
     let (status, error) = match failure {
-        Failure::Unauthorized(_) => (401, "unauthorized"),
+        Failure::Unauthorized(_) | Failure::InvalidApiKey(_) => (401, "unauthorized"),
         Failure::BadRequest(_) => (400, "bad_request"),
         Failure::Unavailable(_) => (503, "unavailable"),
         Failure::Internal => (500, "internal"),

@@ -11,6 +11,8 @@ pub const VAR_CLIENT_ID: &str = "entra_client_id";
 pub const VAR_CLIENT_SECRET: &str = "entra_client_secret";
 pub const VAR_GRAPH_ORIGIN: &str = "graph_origin";
 pub const VAR_GATEWAY_SECRET: &str = "gateway_secret";
+/// Comma-separated app roles with which app-only tokens are accepted (optional; default none).
+pub const VAR_ACCEPTED_APP_ROLES: &str = "entra_accepted_app_roles";
 
 /// Shortest accepted `gateway_secret`, in bytes (it keys the decision cache HMAC).
 const MIN_SECRET_BYTES: usize = 32;
@@ -49,6 +51,15 @@ fn var(name: &'static str) -> Result<String, SettingsError> {
         .map_err(|_| SettingsError::Unreadable(name))
 }
 
+/// A variable a manifest may leave undeclared: then empty.
+fn optional(name: &'static str) -> Result<String, SettingsError> {
+    match variables::get(name) {
+        Ok(value) => Ok(value.trim().to_owned()),
+        Err(variables::Error::Undefined(_)) => Ok(String::new()),
+        Err(_) => Err(SettingsError::Unreadable(name)),
+    }
+}
+
 fn required(name: &'static str) -> Result<String, SettingsError> {
     let value = var(name)?;
     if value.is_empty() {
@@ -68,11 +79,10 @@ impl Settings {
         let entra = if tenant_ids.is_empty() {
             None
         } else {
-            Some(EntraConfig::new(
-                &tenant_ids,
-                &var(VAR_AUDIENCE)?,
-                &var(VAR_AUTHORITY)?,
-            )?)
+            Some(
+                EntraConfig::new(&tenant_ids, &var(VAR_AUDIENCE)?, &var(VAR_AUTHORITY)?)?
+                    .with_accepted_app_roles(&optional(VAR_ACCEPTED_APP_ROLES)?),
+            )
         };
         let (client_id, client_secret) = (var(VAR_CLIENT_ID)?, var(VAR_CLIENT_SECRET)?);
         let graph = if client_id.is_empty() || client_secret.is_empty() {

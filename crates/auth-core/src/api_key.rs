@@ -30,7 +30,7 @@ pub struct ApiKeyRecord {
     pub id: i64,
     pub owner: String,
     pub servers: AllowedServers,
-    /// May assert a user's groups with `X-Auth-Source: entra-token` + `X-Entra-Groups`.
+    /// Speaks for the users it names with `X-Auth-Source: entra-token` + `X-Entra-*`; never alone.
     pub forwarder: bool,
     pub revoked: bool,
     pub expires_at_ms: Option<u64>,

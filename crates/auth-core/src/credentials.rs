@@ -6,8 +6,10 @@ pub const HEADER_AUTHORIZATION: &str = "authorization";
 pub const HEADER_API_KEY: &str = "x-api-key";
 pub const HEADER_AUTH_SOURCE: &str = "x-auth-source";
 pub const HEADER_FORWARDED_GROUPS: &str = "x-entra-groups";
+pub const HEADER_FORWARDED_OID: &str = "x-entra-oid";
+pub const HEADER_FORWARDED_TID: &str = "x-entra-tid";
 
-/// `X-Auth-Source` value with which a trusted forwarder asserts the user's Entra groups.
+/// `X-Auth-Source` value with which a trusted forwarder asserts the user's Entra identity.
 pub const AUTH_SOURCE_ENTRA: &str = "entra-token";
 
 /// Query parameters that commonly carry credentials; a request using them is refused, because
@@ -30,6 +32,21 @@ pub enum CredentialError {
     ConflictingApiKeys,
 }
 
+/// A forwarded identity that does not name its user completely.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "a trusted forwarder must name the user: send X-Auth-Source: entra-token with X-Entra-Oid, X-Entra-Tid and X-Entra-Groups"
+)]
+pub struct IncompleteForwardedIdentity;
+
+/// The user a trusted forwarder speaks for, as its headers name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardedIdentity {
+    pub object_id: String,
+    pub tenant_id: String,
+    pub groups: Vec<String>,
+}
+
 /// The credential headers of one request, verbatim.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
@@ -37,6 +54,8 @@ pub struct Credentials {
     pub api_key: Option<String>,
     pub auth_source: Option<String>,
     pub forwarded_groups: Option<String>,
+    pub forwarded_oid: Option<String>,
+    pub forwarded_tid: Option<String>,
 }
 
 /// The credential a request authenticates with, after the headers are interpreted.
@@ -59,6 +78,8 @@ impl Credentials {
                 HEADER_API_KEY => &mut credentials.api_key,
                 HEADER_AUTH_SOURCE => &mut credentials.auth_source,
                 HEADER_FORWARDED_GROUPS => &mut credentials.forwarded_groups,
+                HEADER_FORWARDED_OID => &mut credentials.forwarded_oid,
+                HEADER_FORWARDED_TID => &mut credentials.forwarded_tid,
                 _ => continue,
             };
             if slot.is_none() {
@@ -75,13 +96,15 @@ impl Credentials {
             (HEADER_API_KEY, &self.api_key),
             (HEADER_AUTH_SOURCE, &self.auth_source),
             (HEADER_FORWARDED_GROUPS, &self.forwarded_groups),
+            (HEADER_FORWARDED_OID, &self.forwarded_oid),
+            (HEADER_FORWARDED_TID, &self.forwarded_tid),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
         .collect()
     }
 
-    /// Unambiguous bytes of all four headers (presence, length, value), for the cache key.
+    /// Unambiguous bytes of every credential header (presence, length, value), for the cache key.
     pub fn canonical_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
         for value in [
@@ -89,6 +112,8 @@ impl Credentials {
             &self.api_key,
             &self.auth_source,
             &self.forwarded_groups,
+            &self.forwarded_oid,
+            &self.forwarded_tid,
         ] {
             match value {
                 None => bytes.push(0),
@@ -135,22 +160,41 @@ impl Credentials {
         }
     }
 
-    /// The groups a forwarder asserts (`X-Entra-Groups`, comma-separated), when it says the
-    /// source is an Entra token. Whether to believe them is the caller's decision.
-    pub fn asserted_groups(&self) -> Option<Vec<String>> {
+    /// The identity a forwarder asserts with `X-Auth-Source: entra-token`: `None` when it asserts
+    /// none, an error when the user's object id, tenant or groups header is missing. Whether to
+    /// believe it is the caller's decision.
+    pub fn forwarded_identity(
+        &self,
+    ) -> Option<Result<ForwardedIdentity, IncompleteForwardedIdentity>> {
         let source = self.auth_source.as_deref()?.trim();
         if !source.eq_ignore_ascii_case(AUTH_SOURCE_ENTRA) {
             return None;
         }
-        let groups = self
-            .forwarded_groups
-            .as_deref()?
+        let present = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+                .map(str::to_owned)
+        };
+        let (Some(object_id), Some(tenant_id), Some(groups)) = (
+            present(&self.forwarded_oid),
+            present(&self.forwarded_tid),
+            self.forwarded_groups.as_deref(),
+        ) else {
+            return Some(Err(IncompleteForwardedIdentity));
+        };
+        let groups = groups
             .split(',')
             .map(str::trim)
             .filter(|group| !group.is_empty())
             .map(str::to_owned)
             .collect();
-        Some(groups)
+        Some(Ok(ForwardedIdentity {
+            object_id,
+            tenant_id,
+            groups,
+        }))
     }
 }
 
@@ -191,6 +235,12 @@ mod tests {
         assert_eq!(c.auth_source.as_deref(), Some("entra-token"));
         assert_eq!(c.forwarded_groups.as_deref(), Some("a,b"));
         assert_eq!(c.headers().len(), 4);
+        let forwarded = creds(&[("x-entra-oid", "o"), ("x-entra-tid", "t")]);
+        assert_eq!(forwarded.headers().len(), 2);
+        assert_ne!(
+            forwarded.canonical_bytes(),
+            creds(&[("x-entra-oid", "o")]).canonical_bytes()
+        );
     }
 
     #[test]
@@ -227,17 +277,55 @@ mod tests {
     }
 
     #[test]
-    fn asserted_groups_need_the_entra_source() {
+    fn forwarded_identity_needs_the_entra_source() {
         let forwarded = creds(&[
             ("x-auth-source", "entra-token"),
-            ("x-entra-groups", " MCP-GitHub , ,Tenant-Google"),
+            ("x-entra-groups", " g-1 , ,g-2"),
+            ("x-entra-oid", "oid-1"),
+            ("X-Entra-Tid", "tid-1"),
         ]);
         assert_eq!(
-            forwarded.asserted_groups(),
-            Some(vec!["MCP-GitHub".to_owned(), "Tenant-Google".to_owned()])
+            forwarded.forwarded_identity(),
+            Some(Ok(ForwardedIdentity {
+                object_id: "oid-1".into(),
+                tenant_id: "tid-1".into(),
+                groups: vec!["g-1".to_owned(), "g-2".to_owned()],
+            }))
         );
-        let no_source = creds(&[("x-entra-groups", "MCP-Admin")]);
-        assert_eq!(no_source.asserted_groups(), None);
+        let no_source = creds(&[("x-entra-groups", "g-1"), ("x-entra-oid", "oid-1")]);
+        assert_eq!(no_source.forwarded_identity(), None);
+    }
+
+    #[test]
+    fn forwarded_identity_without_its_user_is_incomplete() {
+        let full = [
+            ("x-auth-source", "entra-token"),
+            ("x-entra-groups", ""),
+            ("x-entra-oid", "oid-1"),
+            ("x-entra-tid", "tid-1"),
+        ];
+        assert!(matches!(creds(&full).forwarded_identity(), Some(Ok(_))));
+        for missing in ["x-entra-groups", "x-entra-oid", "x-entra-tid"] {
+            let headers: Vec<_> = full
+                .into_iter()
+                .filter(|(name, _)| *name != missing)
+                .collect();
+            assert_eq!(
+                creds(&headers).forwarded_identity(),
+                Some(Err(IncompleteForwardedIdentity)),
+                "{missing}"
+            );
+        }
+        let blank_oid = creds(&[
+            ("x-auth-source", "entra-token"),
+            ("x-entra-groups", "g-1"),
+            ("x-entra-oid", " "),
+            ("x-entra-tid", "tid-1"),
+        ]);
+        assert_eq!(
+            blank_oid.forwarded_identity(),
+            Some(Err(IncompleteForwardedIdentity))
+        );
     }
 
     #[test]

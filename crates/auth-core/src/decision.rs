@@ -21,19 +21,27 @@ pub enum PrincipalKind {
     Entra,
     /// A service authenticated by an API key.
     ApiKey,
-    /// A trusted forwarder (API key flagged as such) asserting a user's groups.
+    /// A user whose identity a trusted forwarder (API key flagged as such) asserts.
     Forwarder,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
-    /// Stable id: the Entra object id (`oid`), or `apikey:<id>` for API keys.
+    /// Stable id: the Entra object id (`oid`) of a user (also a forwarded one), or
+    /// `apikey:<id>` for API keys.
     pub id: String,
     /// Human-readable name: UPN/email for users, the owner for API keys.
     pub name: String,
     pub kind: PrincipalKind,
+    /// The user's tenant (`tid`); none for API keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// Group object ids.
     pub groups: Vec<String>,
     pub roles: Vec<String>,
+    /// For a forwarded user, the forwarder key that asserted them (`apikey:<id>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,8 +107,10 @@ mod tests {
                 id: "oid-1".into(),
                 name: "alice@example.com".into(),
                 kind: PrincipalKind::Entra,
+                tenant_id: Some("t".into()),
                 groups: vec!["MCP-GitHub".into()],
                 roles: vec![],
+                forwarded_by: None,
             },
             servers,
             expires_at_ms: 1_000,

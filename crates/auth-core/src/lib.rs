@@ -15,7 +15,9 @@ pub mod test_issuer;
 
 pub use api_key::{ApiKeyError, ApiKeyRecord};
 pub use audit::AuditRecord;
-pub use credentials::{CredentialError, Credentials, Presented, reject_query_credentials};
+pub use credentials::{
+    CredentialError, Credentials, ForwardedIdentity, Presented, reject_query_credentials,
+};
 pub use decision::{
     AllowedServers, Decision, Principal, PrincipalKind, decision_cache_key, decision_expiry,
 };

@@ -1,8 +1,12 @@
 //! Which servers a subject may use, from the policy rows, with the rule that decided each one.
 //!
+//! Identities, not names: a group grant matches a group's object id within a tenant (the
+//! mapping's display name is a label, linked to the object id by an administrator), and a user
+//! rule matches the user's object id (`oid`) within their tenant (`tid`); usernames are labels.
+//!
 //! Order of precedence for one server: a user deny (for that server or `*`) wins; then a user
 //! grant; then a group grant; otherwise no access. API keys carry their own server list; a
-//! forwarder's asserted groups are additionally bounded by its key's list.
+//! forwarded user's access is additionally bounded by the forwarder key's list.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -36,19 +40,87 @@ impl Effect {
     }
 }
 
-/// A `group_tenant_mapping` row: members of `group` (name or object id) may use `server`.
+/// A `group_tenant_mapping` row whose label is linked (`group_links`) to a group in a tenant:
+/// members of that group may use `server`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupGrant {
+    /// The administrators' label (`MCP-Admin`); never matched against a token.
     pub group: String,
+    pub tenant_id: String,
+    pub object_id: String,
     pub server: String,
 }
 
-/// A `user_tenant_access` row: `user` (object id, UPN or email) is granted or denied `server`.
+/// Whom a `user_tenant_access` row names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleUser {
+    /// The user's object id within their tenant.
+    Object {
+        tenant_id: String,
+        object_id: String,
+    },
+    /// A row written before rules named identities (a UPN, email or object id without tenant).
+    /// Only as a deny does it still apply (it can only narrow access); as a grant it grants
+    /// nothing.
+    Legacy,
+}
+
+/// A `user_tenant_access` row: the user is granted or denied `server`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRule {
-    pub user: String,
+    pub user: RuleUser,
+    /// The administrators' label (UPN or email; the object id when none was given).
+    pub label: String,
     pub server: String,
     pub effect: Effect,
+}
+
+impl UserRule {
+    fn names(&self, user: &UserIdentity<'_>) -> bool {
+        match &self.user {
+            RuleUser::Object {
+                tenant_id,
+                object_id,
+            } => {
+                tenant_id.eq_ignore_ascii_case(user.tenant_id)
+                    && object_id.eq_ignore_ascii_case(user.object_id)
+            }
+            RuleUser::Legacy => {
+                self.effect == Effect::Deny
+                    && std::iter::once(user.object_id)
+                        .chain(user.username)
+                        .any(|id| id.eq_ignore_ascii_case(&self.label))
+            }
+        }
+    }
+
+    /// How `explain` names the user: label and identity.
+    fn describe(&self) -> String {
+        match &self.user {
+            RuleUser::Object {
+                tenant_id,
+                object_id,
+            } if *object_id == self.label => format!("{object_id} in tenant {tenant_id}"),
+            RuleUser::Object {
+                tenant_id,
+                object_id,
+            } => format!(
+                "{} (object id {object_id} in tenant {tenant_id})",
+                self.label
+            ),
+            RuleUser::Legacy => format!("{} (legacy label rule)", self.label),
+        }
+    }
+}
+
+impl GroupGrant {
+    fn names(&self, user: &UserIdentity<'_>) -> bool {
+        self.tenant_id.eq_ignore_ascii_case(user.tenant_id)
+            && user
+                .groups
+                .iter()
+                .any(|group| group.eq_ignore_ascii_case(&self.object_id))
+    }
 }
 
 /// The policy rows an evaluation needs.
@@ -60,30 +132,52 @@ pub struct Policy {
     pub user_rules: Vec<UserRule>,
 }
 
+/// A user as a validated token (or a trusted forwarder) names them.
+#[derive(Debug, Clone, Copy)]
+pub struct UserIdentity<'a> {
+    pub tenant_id: &'a str,
+    pub object_id: &'a str,
+    /// `preferred_username`/`upn`/`email`: a label, matched only by legacy denies.
+    pub username: Option<&'a str>,
+    /// Group object ids.
+    pub groups: &'a [String],
+}
+
 /// Who is asking.
 #[derive(Debug, Clone, Copy)]
 pub enum Subject<'a> {
-    /// A user: every identifier the policy may name them by, and their groups.
-    User {
-        ids: &'a [String],
-        groups: &'a [String],
-    },
+    User(UserIdentity<'a>),
     ApiKey(&'a ApiKeyRecord),
-    /// A trusted forwarder asserting a user's groups.
+    /// A trusted forwarder speaking for a user: the user's rules and groups, bounded by the key.
     Forwarder {
         key: &'a ApiKeyRecord,
-        groups: &'a [String],
+        user: UserIdentity<'a>,
     },
 }
 
 /// The rule that decided one server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rule {
-    UserDeny { user: String, server: String },
-    UserGrant { user: String, server: String },
-    GroupGrant { group: String, server: String },
-    ApiKeyServers { key_id: i64 },
-    OutsideApiKeyServers { key_id: i64 },
+    /// `user` names label and identity.
+    UserDeny {
+        user: String,
+        server: String,
+    },
+    UserGrant {
+        user: String,
+        server: String,
+    },
+    GroupGrant {
+        group: String,
+        object_id: String,
+        server: String,
+    },
+    ApiKeyServers {
+        key_id: i64,
+    },
+    OutsideApiKeyServers {
+        key_id: i64,
+    },
     UnknownServer,
     NoMatchingRule,
 }
@@ -99,9 +193,13 @@ impl fmt::Display for Rule {
                 f,
                 "user_tenant_access grants user '{user}' server '{server}'"
             ),
-            Self::GroupGrant { group, server } => write!(
+            Self::GroupGrant {
+                group,
+                object_id,
+                server,
+            } => write!(
                 f,
-                "group_tenant_mapping maps group '{group}' to server '{server}'"
+                "group_tenant_mapping maps group '{group}' (object id {object_id}) to server '{server}'"
             ),
             Self::ApiKeyServers { key_id } => {
                 write!(f, "API key {key_id} lists this server")
@@ -136,12 +234,6 @@ fn names_server(column: &str, server: &str) -> bool {
     column == ALL_SERVERS || column == server
 }
 
-fn contains_ignore_case(haystack: &[String], needle: &str) -> bool {
-    haystack
-        .iter()
-        .any(|item| item.eq_ignore_ascii_case(needle))
-}
-
 /// The evaluation of one subject against one policy.
 pub struct Evaluation<'a> {
     subject: Subject<'a>,
@@ -152,27 +244,28 @@ pub fn evaluate<'a>(subject: Subject<'a>, policy: &'a Policy) -> Evaluation<'a> 
     Evaluation { subject, policy }
 }
 
-impl Evaluation<'_> {
+impl<'a> Evaluation<'a> {
+    fn user(&self) -> Option<UserIdentity<'a>> {
+        match self.subject {
+            Subject::User(user) | Subject::Forwarder { user, .. } => Some(user),
+            Subject::ApiKey(_) => None,
+        }
+    }
+
     fn user_rules(&self) -> impl Iterator<Item = &UserRule> {
-        let ids: &[String] = match self.subject {
-            Subject::User { ids, .. } => ids,
-            Subject::ApiKey(_) | Subject::Forwarder { .. } => &[],
-        };
+        let user = self.user();
         self.policy
             .user_rules
             .iter()
-            .filter(move |rule| contains_ignore_case(ids, &rule.user))
+            .filter(move |rule| user.is_some_and(|user| rule.names(&user)))
     }
 
     fn group_grants(&self) -> impl Iterator<Item = &GroupGrant> {
-        let groups: &[String] = match self.subject {
-            Subject::User { groups, .. } | Subject::Forwarder { groups, .. } => groups,
-            Subject::ApiKey(_) => &[],
-        };
+        let user = self.user();
         self.policy
             .group_grants
             .iter()
-            .filter(move |grant| contains_ignore_case(groups, &grant.group))
+            .filter(move |grant| user.is_some_and(|user| grant.names(&user)))
     }
 
     /// The user and group rules for `server`, before any API-key bound.
@@ -185,16 +278,16 @@ impl Evaluation<'_> {
             return Verdict {
                 allowed: false,
                 rule: Rule::UserDeny {
-                    user: deny.user.clone(),
+                    user: deny.describe(),
                     server: deny.server.clone(),
                 },
             };
         }
-        if let Some(grant) = rules.first() {
+        if let Some(grant) = rules.iter().find(|rule| rule.effect == Effect::Grant) {
             return Verdict {
                 allowed: true,
                 rule: Rule::UserGrant {
-                    user: grant.user.clone(),
+                    user: grant.describe(),
                     server: grant.server.clone(),
                 },
             };
@@ -207,6 +300,7 @@ impl Evaluation<'_> {
                 allowed: true,
                 rule: Rule::GroupGrant {
                     group: grant.group.clone(),
+                    object_id: grant.object_id.clone(),
                     server: grant.server.clone(),
                 },
             },
@@ -219,7 +313,7 @@ impl Evaluation<'_> {
 
     fn rule_verdict(&self, server: &str) -> Verdict {
         match self.subject {
-            Subject::User { .. } => self.identity_verdict(server),
+            Subject::User(_) => self.identity_verdict(server),
             Subject::ApiKey(key) => Verdict {
                 allowed: key.servers.allows(server),
                 rule: if key.servers.allows(server) {
@@ -244,7 +338,7 @@ impl Evaluation<'_> {
             || self.group_grants().any(|grant| grant.server == ALL_SERVERS);
         let any_deny = self.user_rules().any(|rule| rule.effect == Effect::Deny);
         match self.subject {
-            Subject::User { .. } => star_grant && !any_deny,
+            Subject::User(_) => star_grant && !any_deny,
             Subject::ApiKey(key) => key.servers == AllowedServers::All,
             Subject::Forwarder { key, .. } => {
                 key.servers == AllowedServers::All && star_grant && !any_deny
@@ -282,6 +376,31 @@ impl Evaluation<'_> {
 mod tests {
     use super::*;
 
+    const TENANT: &str = "t-1";
+    const GITHUB_GROUP: &str = "g-github";
+    const ADMIN_GROUP: &str = "g-admin";
+
+    fn group(label: &str, object_id: &str, server: &str) -> GroupGrant {
+        GroupGrant {
+            group: label.into(),
+            tenant_id: TENANT.into(),
+            object_id: object_id.into(),
+            server: server.into(),
+        }
+    }
+
+    fn rule(object_id: &str, label: &str, server: &str, effect: Effect) -> UserRule {
+        UserRule {
+            user: RuleUser::Object {
+                tenant_id: TENANT.into(),
+                object_id: object_id.into(),
+            },
+            label: label.into(),
+            server: server.into(),
+            effect,
+        }
+    }
+
     fn policy() -> Policy {
         Policy {
             servers: ["github", "linear", "notion"]
@@ -289,26 +408,12 @@ mod tests {
                 .into_iter()
                 .collect(),
             group_grants: vec![
-                GroupGrant {
-                    group: "MCP-GitHub".into(),
-                    server: "github".into(),
-                },
-                GroupGrant {
-                    group: "MCP-Admin".into(),
-                    server: "*".into(),
-                },
+                group("MCP-GitHub", GITHUB_GROUP, "github"),
+                group("MCP-Admin", ADMIN_GROUP, "*"),
             ],
             user_rules: vec![
-                UserRule {
-                    user: "alice@example.com".into(),
-                    server: "linear".into(),
-                    effect: Effect::Grant,
-                },
-                UserRule {
-                    user: "mallory@example.com".into(),
-                    server: "github".into(),
-                    effect: Effect::Deny,
-                },
+                rule("oid-alice", "alice@example.com", "linear", Effect::Grant),
+                rule("oid-mallory", "mallory@example.com", "github", Effect::Deny),
             ],
         }
     }
@@ -321,24 +426,33 @@ mod tests {
         AllowedServers::Set(items.iter().map(|item| (*item).to_owned()).collect())
     }
 
+    fn user<'a>(object_id: &'a str, groups: &'a [String]) -> UserIdentity<'a> {
+        UserIdentity {
+            tenant_id: TENANT,
+            object_id,
+            username: None,
+            groups,
+        }
+    }
+
     #[test]
     fn group_grant_allows_its_server_only() {
         let policy = policy();
-        let (ids, groups) = (strings(&["bob@example.com"]), strings(&["mcp-github"]));
-        let eval = evaluate(
-            Subject::User {
-                ids: &ids,
-                groups: &groups,
-            },
-            &policy,
-        );
+        let groups = strings(&["G-GITHUB"]);
+        let eval = evaluate(Subject::User(user("oid-bob", &groups)), &policy);
         assert_eq!(eval.servers(), set(&["github"]));
         assert_eq!(
             eval.explain("github").rule,
             Rule::GroupGrant {
                 group: "MCP-GitHub".into(),
+                object_id: GITHUB_GROUP.into(),
                 server: "github".into()
             }
+        );
+        assert!(
+            eval.explain("github")
+                .to_string()
+                .contains("'MCP-GitHub' (object id g-github)")
         );
         assert_eq!(
             eval.explain("linear"),
@@ -350,34 +464,102 @@ mod tests {
     }
 
     #[test]
-    fn user_grant_adds_to_groups() {
+    fn group_labels_and_other_tenants_match_nothing() {
         let policy = policy();
-        let (ids, groups) = (strings(&["oid-a", "Alice@Example.com"]), strings(&[]));
-        let eval = evaluate(
-            Subject::User {
-                ids: &ids,
-                groups: &groups,
-            },
-            &policy,
+        let labels = strings(&["MCP-Admin", "mcp-github"]);
+        let by_label = evaluate(Subject::User(user("oid-bob", &labels)), &policy);
+        assert_eq!(by_label.servers(), set(&[]));
+
+        let ids = strings(&[ADMIN_GROUP]);
+        let elsewhere = UserIdentity {
+            tenant_id: "t-2",
+            ..user("oid-bob", &ids)
+        };
+        assert_eq!(
+            evaluate(Subject::User(elsewhere), &policy).servers(),
+            set(&[])
         );
+        assert_eq!(
+            evaluate(Subject::User(user("oid-bob", &ids)), &policy).servers(),
+            AllowedServers::All,
+            "the same id in its own tenant"
+        );
+    }
+
+    #[test]
+    fn user_grant_matches_the_object_id_within_its_tenant_only() {
+        let policy = policy();
+        let groups = strings(&[]);
+        let alice = UserIdentity {
+            username: Some("someone@example.com"),
+            ..user("OID-ALICE", &groups)
+        };
+        let eval = evaluate(Subject::User(alice), &policy);
         assert_eq!(eval.servers(), set(&["linear"]));
-        assert!(matches!(
-            eval.explain("linear").rule,
-            Rule::UserGrant { .. }
-        ));
+        assert!(
+            eval.explain("linear")
+                .to_string()
+                .contains("alice@example.com (object id oid-alice in tenant t-1)")
+        );
+
+        let by_username = UserIdentity {
+            username: Some("alice@example.com"),
+            ..user("oid-eve", &groups)
+        };
+        assert_eq!(
+            evaluate(Subject::User(by_username), &policy).servers(),
+            set(&[])
+        );
+        let elsewhere = UserIdentity {
+            tenant_id: "t-2",
+            ..user("oid-alice", &groups)
+        };
+        assert_eq!(
+            evaluate(Subject::User(elsewhere), &policy).servers(),
+            set(&[])
+        );
+    }
+
+    #[test]
+    fn legacy_label_rules_still_deny_but_never_grant() {
+        let mut policy = policy();
+        for (label, server, effect) in [
+            ("eve@example.com", "notion", Effect::Grant),
+            ("root@example.com", "github", Effect::Deny),
+        ] {
+            policy.user_rules.push(UserRule {
+                user: RuleUser::Legacy,
+                label: label.into(),
+                server: server.into(),
+                effect,
+            });
+        }
+        let none = strings(&[]);
+        let eve = UserIdentity {
+            username: Some("eve@example.com"),
+            ..user("oid-eve", &none)
+        };
+        assert_eq!(evaluate(Subject::User(eve), &policy).servers(), set(&[]));
+
+        let admin = strings(&[ADMIN_GROUP]);
+        let root = UserIdentity {
+            username: Some("ROOT@example.com"),
+            ..user("oid-root", &admin)
+        };
+        let eval = evaluate(Subject::User(root), &policy);
+        assert_eq!(eval.servers(), set(&["linear", "notion"]));
+        assert!(
+            eval.explain("github")
+                .to_string()
+                .contains("legacy label rule")
+        );
     }
 
     #[test]
     fn deny_wins_over_a_star_group_grant() {
         let policy = policy();
-        let (ids, groups) = (strings(&["mallory@example.com"]), strings(&["MCP-Admin"]));
-        let eval = evaluate(
-            Subject::User {
-                ids: &ids,
-                groups: &groups,
-            },
-            &policy,
-        );
+        let groups = strings(&[ADMIN_GROUP]);
+        let eval = evaluate(Subject::User(user("oid-mallory", &groups)), &policy);
         assert_eq!(eval.servers(), set(&["linear", "notion"]));
         let verdict = eval.explain("github");
         assert!(!verdict.allowed);
@@ -392,14 +574,8 @@ mod tests {
     #[test]
     fn star_without_denies_reaches_all_servers() {
         let policy = policy();
-        let (ids, groups) = (strings(&["root"]), strings(&["MCP-Admin"]));
-        let eval = evaluate(
-            Subject::User {
-                ids: &ids,
-                groups: &groups,
-            },
-            &policy,
-        );
+        let groups = strings(&[ADMIN_GROUP]);
+        let eval = evaluate(Subject::User(user("oid-root", &groups)), &policy);
         assert_eq!(eval.servers(), AllowedServers::All);
         assert!(eval.explain("registered-later").allowed);
     }
@@ -407,14 +583,8 @@ mod tests {
     #[test]
     fn unknown_servers_are_denied_without_a_star() {
         let policy = policy();
-        let (ids, groups) = (strings(&["bob"]), strings(&["MCP-GitHub"]));
-        let eval = evaluate(
-            Subject::User {
-                ids: &ids,
-                groups: &groups,
-            },
-            &policy,
-        );
+        let groups = strings(&[GITHUB_GROUP]);
+        let eval = evaluate(Subject::User(user("oid-bob", &groups)), &policy);
         assert_eq!(eval.explain("nope").rule, Rule::UnknownServer);
     }
 
@@ -439,14 +609,14 @@ mod tests {
     }
 
     #[test]
-    fn forwarder_groups_are_bounded_by_its_key() {
+    fn forwarded_users_are_bounded_by_the_key() {
         let policy = policy();
         let key = key(set(&["github", "linear"]), true);
-        let groups = strings(&["MCP-Admin"]);
+        let groups = strings(&[ADMIN_GROUP]);
         let eval = evaluate(
             Subject::Forwarder {
                 key: &key,
-                groups: &groups,
+                user: user("oid-bob", &groups),
             },
             &policy,
         );
@@ -455,5 +625,21 @@ mod tests {
             eval.explain("notion").rule,
             Rule::OutsideApiKeyServers { key_id: 3 }
         );
+    }
+
+    #[test]
+    fn user_denies_apply_to_a_forwarded_user() {
+        let policy = policy();
+        let key = key(AllowedServers::All, true);
+        let groups = strings(&[ADMIN_GROUP]);
+        let eval = evaluate(
+            Subject::Forwarder {
+                key: &key,
+                user: user("oid-mallory", &groups),
+            },
+            &policy,
+        );
+        assert_eq!(eval.servers(), set(&["linear", "notion"]));
+        assert!(matches!(eval.explain("github").rule, Rule::UserDeny { .. }));
     }
 }

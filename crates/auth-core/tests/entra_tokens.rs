@@ -222,3 +222,53 @@ fn error_messages_never_repeat_the_token() {
     let message = check(&token).unwrap_err().to_string();
     assert!(!message.contains(&token[..20]), "{message}");
 }
+
+/// Claims of a client-credentials token: no `scp`, the app's roles, `idtyp: app`.
+fn app_only_claims() -> Value {
+    let mut claims = with("roles", json!(["Gateway.Call"]));
+    let object = claims.as_object_mut().unwrap();
+    object.remove("scp");
+    object.remove("preferred_username");
+    object.insert("idtyp".into(), json!("app"));
+    claims
+}
+
+#[test]
+fn app_only_tokens_are_refused_by_default() {
+    let without_scp = {
+        let mut claims = claims();
+        claims.as_object_mut().unwrap().remove("scp");
+        claims
+    };
+    for (case, claims) in [
+        ("idtyp app", app_only_claims()),
+        ("no scp", without_scp),
+        ("empty scp", with("scp", json!(" "))),
+        ("idtyp app with a scope", with("idtyp", json!("app"))),
+    ] {
+        assert_eq!(
+            check(&issuer().mint(&claims)),
+            Err(TokenError::AppOnly),
+            "{case}"
+        );
+    }
+    assert!(check(&issuer().mint(&claims())).is_ok(), "delegated twin");
+}
+
+#[test]
+fn app_only_tokens_need_an_accepted_app_role() {
+    let config = config().with_accepted_app_roles("Gateway.Call, Other.Role");
+    let token = issuer().mint(&app_only_claims());
+    let identity = validate_token(&token, &issuer().jwks(), &config, NOW).unwrap();
+    assert_eq!(identity.roles, ["Gateway.Call"]);
+
+    let other_role = issuer().mint(&{
+        let mut claims = app_only_claims();
+        claims["roles"] = json!(["Directory.Read"]);
+        claims
+    });
+    assert_eq!(
+        validate_token(&other_role, &issuer().jwks(), &config, NOW),
+        Err(TokenError::AppOnly)
+    );
+}

@@ -27,7 +27,10 @@ pub enum Command {
     /// Deny a user a server (`*` = all); a deny wins over every grant.
     #[command(subcommand)]
     Deny(DenyTarget),
-    /// Show servers, group mappings and user rules.
+    /// Link a group label to the Entra group it stands for.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Show servers, group mappings (with their object ids) and user rules.
     List,
     /// Create, list or revoke API keys.
     #[command(subcommand)]
@@ -38,17 +41,48 @@ pub enum Command {
     Explain(ExplainArgs),
 }
 
+/// The Entra tenant (a GUID) of the users and groups named.
+#[derive(Debug, Args)]
+pub struct TenantArg {
+    #[arg(long, env = "ENTRA_TENANT_ID")]
+    pub tenant: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    /// The user's Entra object id (oid); a username or email is refused (it is a label).
+    pub user: String,
+    pub server: String,
+    #[command(flatten)]
+    pub tenant: TenantArg,
+    /// A label for administrators (UPN or email); never matched against tokens.
+    #[arg(long)]
+    pub label: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Target {
-    /// An Entra group, by display name or object id.
+    /// An Entra group, by its label (link the label with `group link`).
     Group { group: String, server: String },
-    /// A user, by object id, UPN or email.
-    User { user: String, server: String },
+    /// A user, by object id within a tenant.
+    User(UserArgs),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum DenyTarget {
-    User { user: String, server: String },
+    User(UserArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Link the label NAME (e.g. a seed mapping such as MCP-Admin) to the group's object id in
+    /// the tenant: its mappings then grant that group's members, and only them.
+    Link {
+        name: String,
+        object_id: String,
+        #[command(flatten)]
+        tenant: TenantArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,7 +106,8 @@ pub struct CreateKeyArgs {
     /// The key may use every server.
     #[arg(long, conflicts_with = "servers")]
     pub all_servers: bool,
-    /// The key may assert users' groups with X-Auth-Source/X-Entra-Groups (Open WebUI functions).
+    /// The key speaks for users it names with X-Auth-Source/X-Entra-Oid/X-Entra-Tid/X-Entra-Groups
+    /// (Open WebUI functions); alone it grants nothing.
     #[arg(long)]
     pub forwarder: bool,
     /// Days until the key expires (none: no expiry).
@@ -93,10 +128,12 @@ pub struct AuditArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The user (object id, UPN or email).
+    /// The user's object id.
     #[arg(long)]
     pub user: String,
-    /// A group of the user; repeat for more.
+    #[command(flatten)]
+    pub tenant: TenantArg,
+    /// A group of the user, by object id or linked label; repeat for more.
     #[arg(long = "group")]
     pub groups: Vec<String>,
     #[arg(long)]

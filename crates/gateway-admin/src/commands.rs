@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use auth_core::AllowedServers;
 use auth_core::policy::ALL_SERVERS;
 
-use crate::cli::{ApiKeyCommand, Cli, Command, DenyTarget, Target};
-use crate::{Admin, AdminError, AuditFilter, Change, NewApiKey, Result};
+use crate::cli::{ApiKeyCommand, Cli, Command, DenyTarget, GroupCommand, Target};
+use crate::{Admin, AdminError, AuditFilter, Change, NewApiKey, Result, User};
 
 fn report(change: Change, done: String) -> String {
     match change {
@@ -34,21 +34,43 @@ pub async fn run(cli: Cli) -> Result<String> {
             admin.grant_group(&group, &server).await?,
             format!("granted group '{group}' server '{server}'"),
         )),
-        Command::Grant(Target::User { user, server }) => Ok(report(
-            admin.grant_user(&user, &server).await?,
-            format!("granted user '{user}' server '{server}'"),
-        )),
-        Command::Deny(DenyTarget::User { user, server }) => Ok(report(
-            admin.deny_user(&user, &server).await?,
-            format!("denied user '{user}' server '{server}'"),
+        Command::Grant(Target::User(args)) => {
+            let user = User::new(&args.tenant.tenant, &args.user, args.label.as_deref())?;
+            Ok(report(
+                admin.grant_user(&user, &args.server).await?,
+                format!("granted user '{}' server '{}'", args.user, args.server),
+            ))
+        }
+        Command::Deny(DenyTarget::User(args)) => {
+            let user = User::new(&args.tenant.tenant, &args.user, args.label.as_deref())?;
+            Ok(report(
+                admin.deny_user(&user, &args.server).await?,
+                format!("denied user '{}' server '{}'", args.user, args.server),
+            ))
+        }
+        Command::Group(GroupCommand::Link {
+            name,
+            object_id,
+            tenant,
+        }) => Ok(report(
+            admin.link_group(&name, &tenant.tenant, &object_id).await?,
+            format!(
+                "linked group '{name}' to object id {object_id} in tenant {}",
+                tenant.tenant
+            ),
         )),
         Command::Revoke(Target::Group { group, server }) => Ok(report(
             admin.revoke_group(&group, &server).await?,
             format!("revoked group '{group}' server '{server}'"),
         )),
-        Command::Revoke(Target::User { user, server }) => Ok(report(
-            admin.revoke_user(&user, &server).await?,
-            format!("removed the rule of user '{user}' for server '{server}'"),
+        Command::Revoke(Target::User(args)) => Ok(report(
+            admin
+                .revoke_user(&args.tenant.tenant, &args.user, &args.server)
+                .await?,
+            format!(
+                "removed the rule of user '{}' for server '{}'",
+                args.user, args.server
+            ),
         )),
         Command::List => Ok(admin.list().await?.to_string()),
         Command::ApiKey(ApiKeyCommand::Create(args)) => {
@@ -101,7 +123,7 @@ pub async fn run(cli: Cli) -> Result<String> {
             Ok(out)
         }
         Command::Explain(args) => Ok(admin
-            .explain(&args.user, &args.groups, &args.server)
+            .explain(&args.tenant.tenant, &args.user, &args.groups, &args.server)
             .await?
             .to_string()),
     }

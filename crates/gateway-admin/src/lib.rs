@@ -23,7 +23,7 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use commands::run;
 pub use error::{AdminError, EXIT_UNAVAILABLE, EXIT_USAGE, Result};
 pub use migrate::MIGRATOR;
-pub use policy_store::{Change, Explanation, Listing};
+pub use policy_store::{Change, Explanation, GroupMapping, Listing, User};
 
 /// A connection to the policy database.
 #[derive(Clone)]

@@ -21,6 +21,23 @@ pub fn name<'a>(what: &str, value: &'a str) -> Result<&'a str> {
     Ok(trimmed)
 }
 
+/// An Entra object or tenant id (a GUID), in lower case.
+pub fn object_id(what: &str, value: &str) -> Result<String> {
+    let value = value.trim().to_ascii_lowercase();
+    let groups: Vec<&str> = value.split('-').collect();
+    let is_guid = groups.iter().map(|group| group.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|group| group.bytes().all(|b| b.is_ascii_hexdigit()));
+    if is_guid {
+        Ok(value)
+    } else {
+        Err(AdminError::Invalid(format!(
+            "{what} must be an Entra id (a GUID such as 00000000-0000-0000-0000-000000000000), not '{value}'"
+        )))
+    }
+}
+
 /// A registered server id, or `*` when `allow_all`.
 pub async fn server(conn: &mut PgConnection, server: &str, allow_all: bool) -> Result<()> {
     if server == ALL_SERVERS {

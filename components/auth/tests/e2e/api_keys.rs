@@ -38,35 +38,47 @@ async fn api_key_reaches_its_servers_by_either_header() {
     }
 }
 
+/// Unknown, revoked and expired keys get one and the same 401 (no oracle); the log says which.
 #[tokio::test]
-async fn revoked_key_is_refused() {
+async fn refused_keys_get_one_generic_answer() {
     let gw = Gateway::start(Options::default()).await;
-    let created = gw.admin.create_api_key(&key(&["github"])).await.unwrap();
-    gw.admin.revoke_api_key(created.id).await.unwrap();
-    let reply = gw.authorize(&[("x-api-key", &created.key)]).await;
-    assert_eq!(reply.status, 401);
-    assert!(reply.message().contains("revoked"), "{}", reply.body);
-}
-
-#[tokio::test]
-async fn expired_key_is_refused() {
-    let gw = Gateway::start(Options::default()).await;
-    let created = gw.admin.create_api_key(&key(&["github"])).await.unwrap();
+    let revoked = gw.admin.create_api_key(&key(&["github"])).await.unwrap();
+    gw.admin.revoke_api_key(revoked.id).await.unwrap();
+    let expired = gw.admin.create_api_key(&key(&["github"])).await.unwrap();
     sqlx::query("UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = $1")
-        .bind(created.id)
+        .bind(expired.id)
         .execute(gw.admin.pool())
         .await
         .unwrap();
-    let reply = gw.authorize(&[("x-api-key", &created.key)]).await;
-    assert_eq!(reply.status, 401);
-    assert!(reply.message().contains("expired"), "{}", reply.body);
-}
-
-#[tokio::test]
-async fn unknown_key_is_refused() {
-    let gw = Gateway::start(Options::default()).await;
     let unknown = auth_core::api_key::format_api_key(&[1; 32]);
-    let reply = gw.authorize(&[("x-api-key", &unknown)]).await;
-    assert_eq!(reply.status, 401);
-    assert!(reply.message().contains("not known"), "{}", reply.body);
+
+    let mut bodies = Vec::new();
+    for (case, key) in [
+        ("has been revoked", revoked.key.as_str()),
+        ("has expired", expired.key.as_str()),
+        ("is not known", unknown.as_str()),
+        ("is malformed", "mcpk_short"),
+    ] {
+        let reply = gw.authorize(&[("x-api-key", key)]).await;
+        assert_eq!(reply.status, 401, "{case}: {}", reply.body);
+        assert_eq!(reply.www_authenticate.as_deref(), Some("Bearer"), "{case}");
+        for word in ["revoked", "expired", "known", "malformed"] {
+            assert!(
+                !reply.body.to_string().contains(word),
+                "{case}: {}",
+                reply.body
+            );
+        }
+        let logged = format!("API key refused: API key {case}");
+        assert!(gw.log().contains(&logged), "{case}: {}", gw.log());
+        bodies.push(reply.body);
+    }
+    assert!(
+        bodies.windows(2).all(|pair| pair[0] == pair[1]),
+        "{bodies:?}"
+    );
+
+    let valid = gw.admin.create_api_key(&key(&["github"])).await.unwrap();
+    let twin = gw.authorize(&[("x-api-key", &valid.key)]).await;
+    assert!(twin.allows("github"), "{}", twin.body);
 }

@@ -19,6 +19,8 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use test_support::RunnerProcess;
 
 pub const TENANT: &str = "11111111-1111-1111-1111-111111111111";
+/// A second accepted tenant, where the seed groups are not linked.
+pub const OTHER_TENANT: &str = "22222222-2222-2222-2222-222222222222";
 pub const AUDIENCE: &str = "api://mcp-gateway";
 const GATEWAY_SECRET: &str = "e2e-gateway-secret-of-at-least-32-bytes";
 
@@ -32,6 +34,19 @@ pub fn now_secs() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs()
+}
+
+/// The object id the seed group `label` is linked to in [`TENANT`].
+pub fn group_id(label: &str) -> String {
+    let n = label.bytes().fold(0u32, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u32::from(b))
+    });
+    format!("{n:08x}-0000-4000-8000-000000000000")
+}
+
+/// A user's object id, distinct per `n` (user rules name object ids).
+pub fn user_id(n: u8) -> String {
+    format!("00000000-0000-0000-0000-0000000000{n:02x}")
 }
 
 fn unique(prefix: &str) -> String {
@@ -54,6 +69,10 @@ pub struct Options {
     pub database_url: Option<String>,
     /// Give the component client credentials for Microsoft Graph (group overage).
     pub graph_credentials: bool,
+    /// `entra_accepted_app_roles`: app roles with which app-only tokens are accepted.
+    pub accepted_app_roles: &'static str,
+    /// Use this state folder (its key-value store) instead of a new one, to share it.
+    pub state_dir: Option<PathBuf>,
 }
 
 pub struct Reply {
@@ -83,6 +102,7 @@ pub struct Gateway {
     pub idp: IdentityProvider,
     database: String,
     dir: PathBuf,
+    state_dir: PathBuf,
     runner: RunnerProcess,
 }
 
@@ -105,6 +125,12 @@ impl Gateway {
         let admin_url = with_database(&test_support::database_url(), &database);
         let admin = Admin::connect(admin_url.as_str()).await.expect("connect");
         admin.migrate().await.expect("migrate");
+        for mapping in admin.list().await.expect("list").group_mappings {
+            admin
+                .link_group(&mapping.group, TENANT, &group_id(&mapping.group))
+                .await
+                .expect("link seed group");
+        }
 
         let mut component_url = match &options.database_url {
             Some(url) => url::Url::parse(url).expect("database URL"),
@@ -142,25 +168,28 @@ allowed_outbound_hosts = ["postgres://{database_host}", "{origin}"]
 key_value_stores = ["default"]
 [component.auth.variables]
 database_url = "{component_url}"
-entra_tenant_id = "{TENANT}"
+entra_tenant_id = "{TENANT},{OTHER_TENANT}"
 entra_audience = "{AUDIENCE}"
 entra_authority = "{origin}"
 entra_client_id = "{client_id}"
 entra_client_secret = "{client_secret}"
 graph_origin = "{origin}"
 gateway_secret = "{GATEWAY_SECRET}"
+entra_accepted_app_roles = "{roles}"
 "#,
             wasm = wasm.display(),
             origin = idp.origin(),
+            roles = options.accepted_app_roles,
         );
         std::fs::write(dir.join("spin.toml"), manifest).expect("write manifest");
+        let state_dir = options.state_dir.unwrap_or_else(|| dir.join(".spin"));
 
         let mut command = Command::new(test_support::runner_bin());
         command
             .args(["up", "--from"])
             .arg(dir.join("spin.toml"))
             .args(["--listen", "127.0.0.1:0", "--state-dir"])
-            .arg(dir.join(".spin"))
+            .arg(&state_dir)
             .arg("--cache-dir")
             .arg(
                 test_support::workspace_root()
@@ -176,8 +205,14 @@ gateway_secret = "{GATEWAY_SECRET}"
             idp,
             database,
             dir,
+            state_dir,
             runner,
         }
+    }
+
+    /// The folder holding the component's key-value store (`sqlite_key_value.db`).
+    pub fn state_dir(&self) -> PathBuf {
+        self.state_dir.clone()
     }
 
     pub async fn post(&self, path: &str, headers: &[(&str, &str)], body: String) -> Reply {
@@ -213,11 +248,19 @@ gateway_secret = "{GATEWAY_SECRET}"
             .await
     }
 
-    /// Claims of a valid token from this gateway's issuer.
+    /// Claims of a valid token from this gateway's issuer, whose `groups` are the object ids of
+    /// the seed groups labelled `groups`.
     pub fn claims(&self, object_id: &str, groups: &[&str]) -> Value {
+        let ids: Vec<String> = groups.iter().map(|label| group_id(label)).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        self.tenant_claims(TENANT, object_id, &ids)
+    }
+
+    /// Claims of a valid token of `tenant` whose `groups` claim is `groups` verbatim.
+    pub fn tenant_claims(&self, tenant: &str, object_id: &str, groups: &[&str]) -> Value {
         access_token_claims(
             &self.idp.origin(),
-            TENANT,
+            tenant,
             AUDIENCE,
             object_id,
             &format!("{object_id}@example.com"),

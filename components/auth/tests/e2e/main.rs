@@ -7,6 +7,7 @@ mod audit;
 mod common;
 mod decision_cache;
 mod forwarder;
+mod identities;
 mod key_rotation;
 mod outages;
 mod overage;

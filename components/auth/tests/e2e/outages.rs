@@ -3,7 +3,9 @@
 use auth_core::AllowedServers;
 use gateway_admin::NewApiKey;
 
-use crate::common::{Gateway, Options};
+use serde_json::json;
+
+use crate::common::{Gateway, Options, group_id, issuer};
 
 #[tokio::test]
 async fn database_down_is_503() {
@@ -47,5 +49,30 @@ async fn jwks_down_with_nothing_cached_is_503() {
     let twin = gw
         .authorize_bearer(&gw.token("oid-a", &["MCP-GitHub"]))
         .await;
+    assert_eq!(twin.status, 200, "{}", twin.body);
+}
+
+#[tokio::test]
+async fn graph_down_during_an_overage_is_503() {
+    let gw = Gateway::start(Options {
+        graph_credentials: true,
+        ..Options::default()
+    })
+    .await;
+    gw.idp.set_groups(
+        "oid-many",
+        &[(&group_id("Tenant-AcmeCorp"), "Tenant-AcmeCorp")],
+    );
+    let mut claims = gw.claims("oid-many", &[]);
+    claims.as_object_mut().unwrap().remove("groups");
+    claims["hasgroups"] = json!(true);
+    let token = issuer().mint(&claims);
+    gw.idp.set_graph_down(true);
+    let reply = gw.authorize_bearer(&token).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.body["error"], "unavailable");
+
+    gw.idp.set_graph_down(false);
+    let twin = gw.authorize_bearer(&token).await;
     assert_eq!(twin.status, 200, "{}", twin.body);
 }

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::common::{Gateway, Options, issuer};
+use crate::common::{Gateway, Options, group_id, issuer};
 
 fn overage_token(gw: &Gateway, object_id: &str) -> String {
     let mut claims = gw.claims(object_id, &[]);
@@ -20,12 +20,31 @@ async fn overage_is_resolved_through_graph() {
         ..Options::default()
     })
     .await;
-    gw.idp
-        .set_groups("oid-many", &[("0f0e-id", "Tenant-AcmeCorp")]);
+    gw.idp.set_groups(
+        "oid-many",
+        &[(&group_id("Tenant-AcmeCorp"), "Tenant-AcmeCorp")],
+    );
     let reply = gw.authorize_bearer(&overage_token(&gw, "oid-many")).await;
     assert_eq!(reply.status, 200, "{}\n{}", reply.body, gw.log());
     assert!(reply.allows("slack"));
     assert!(!reply.allows("github"));
+}
+
+/// Anyone who may create groups chooses their names: a group named after a seed label is not
+/// that group.
+#[tokio::test]
+async fn overage_groups_count_by_object_id_never_by_display_name() {
+    let gw = Gateway::start(Options {
+        graph_credentials: true,
+        ..Options::default()
+    })
+    .await;
+    let impostor = "abcdef00-0000-4000-8000-000000000000";
+    gw.idp.set_groups("oid-many", &[(impostor, "MCP-Admin")]);
+    let reply = gw.authorize_bearer(&overage_token(&gw, "oid-many")).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["principal"]["groups"], json!([impostor]));
+    assert_eq!(reply.body["servers"], json!({"set": []}));
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! Every seed mapping through real tokens: allowed for the group's servers, denied elsewhere.
 
-use crate::common::{Gateway, Options};
+use gateway_admin::User;
+
+use crate::common::{Gateway, Options, TENANT, user_id};
 
 const SEED: [(&str, &[&str]); 7] = [
     ("MCP-Admin", &["*"]),
@@ -44,13 +46,14 @@ async fn seed_groups_reach_exactly_their_servers() {
 #[tokio::test]
 async fn user_deny_wins_over_the_admin_group() {
     let gw = Gateway::start(Options::default()).await;
-    gw.admin
-        .deny_user("oid-root@example.com", "slack")
-        .await
-        .unwrap();
-    let reply = gw
-        .authorize_bearer(&gw.token("oid-root", &["MCP-Admin"]))
-        .await;
+    let root = user_id(1);
+    let user = User::new(TENANT, &root, Some("root@example.com")).unwrap();
+    gw.admin.deny_user(&user, "slack").await.unwrap();
+    let reply = gw.authorize_bearer(&gw.token(&root, &["MCP-Admin"])).await;
     assert!(reply.allows("github"));
     assert!(!reply.allows("slack"));
+    let twin = gw
+        .authorize_bearer(&gw.token(&user_id(2), &["MCP-Admin"]))
+        .await;
+    assert!(twin.allows("slack"), "{}", twin.body);
 }

@@ -116,3 +116,37 @@ async fn missing_credentials_are_refused() {
         assert_eq!(reply.status, 401, "{headers:?}: {}", reply.body);
     }
 }
+
+fn app_only_claims(gw: &Gateway) -> serde_json::Value {
+    let mut claims = gw.claims("oid-daemon", &[]);
+    let object = claims.as_object_mut().unwrap();
+    object.remove("scp");
+    object.remove("preferred_username");
+    object.insert("idtyp".into(), json!("app"));
+    object.insert("roles".into(), json!(["Gateway.Call"]));
+    claims
+}
+
+#[tokio::test]
+async fn app_only_tokens_are_refused_by_default() {
+    let gw = Gateway::start(Options::default()).await;
+    let reply = gw
+        .authorize_bearer(&issuer().mint(&app_only_claims(&gw)))
+        .await;
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    assert!(reply.message().contains("app-only"), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn app_only_tokens_with_an_accepted_role_are_authorized() {
+    let gw = Gateway::start(Options {
+        accepted_app_roles: "Gateway.Call",
+        ..Options::default()
+    })
+    .await;
+    let reply = gw
+        .authorize_bearer(&issuer().mint(&app_only_claims(&gw)))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["principal"]["id"], "oid-daemon");
+}

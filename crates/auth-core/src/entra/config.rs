@@ -24,6 +24,8 @@ pub struct EntraConfig {
     tenants: Vec<String>,
     audiences: Vec<String>,
     authority: String,
+    /// App roles with which an app-only token (client credentials) is accepted; none by default.
+    accepted_app_roles: Vec<String>,
 }
 
 fn split_list(value: &str) -> Vec<String> {
@@ -59,7 +61,21 @@ impl EntraConfig {
             tenants,
             audiences,
             authority,
+            accepted_app_roles: Vec::new(),
         })
+    }
+
+    /// Accepts app-only tokens carrying one of these comma-separated app roles.
+    pub fn with_accepted_app_roles(mut self, roles: &str) -> Self {
+        self.accepted_app_roles = split_list(roles);
+        self
+    }
+
+    /// Whether an app-only token with `roles` may be used.
+    pub fn accepts_app_with_roles(&self, roles: &[String]) -> bool {
+        roles
+            .iter()
+            .any(|role| self.accepted_app_roles.contains(role))
     }
 
     pub fn tenants(&self) -> &[String] {

@@ -1,11 +1,10 @@
-//! Validation of an Entra ID access token (compact JWS, RS256) against a key set.
+//! Validation of an Entra ID access token against a key set: the compact JWS (parsing, RS256
+//! signature) through `jwt-compact`; the Entra-specific checks (issuer forms, tenant, Graph
+//! audience, app-only tokens, overage) here.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rsa::Pkcs1v15Sign;
+use jwt_compact::alg::Rsa;
+use jwt_compact::{AlgorithmExt as _, UntrustedToken, ValidationError};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
 use super::config::{EntraConfig, GRAPH_AUDIENCES, MAX_CLOCK_SKEW_SECS};
 use super::jwks::Jwks;
@@ -39,6 +38,10 @@ pub enum TokenError {
     NotYetValid,
     #[error("token lacks the `{0}` claim")]
     MissingClaim(&'static str),
+    #[error(
+        "app-only tokens (client credentials, without a delegated scope) are not accepted by this gateway"
+    )]
+    AppOnly,
 }
 
 /// Who a validated token names.
@@ -56,12 +59,8 @@ pub struct EntraIdentity {
     pub expires_at_secs: u64,
 }
 
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
-}
+/// The only algorithm accepted: Entra signs access tokens with RS256.
+const RS256: Rsa = Rsa::rs256();
 
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -79,12 +78,11 @@ impl Audience {
     }
 }
 
+/// The claims besides `exp`/`nbf`/`iat`, which `jwt_compact::Claims` reads itself.
 #[derive(Deserialize)]
 struct Claims {
     iss: Option<String>,
     aud: Option<Audience>,
-    exp: Option<u64>,
-    nbf: Option<u64>,
     tid: Option<String>,
     oid: Option<String>,
     preferred_username: Option<String>,
@@ -98,38 +96,40 @@ struct Claims {
     claim_names: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     hasgroups: Option<bool>,
+    /// Delegated scopes; absent from app-only tokens.
+    #[serde(default)]
+    scp: Option<String>,
+    /// `app` for app-only tokens (optional claim).
+    #[serde(default)]
+    idtyp: Option<String>,
 }
 
-fn decode_part<T: DeserializeOwned>(part: &str, what: &'static str) -> Result<T, TokenError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| TokenError::Malformed(what))?;
-    serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed(what))
+impl Claims {
+    /// A token the app obtained for itself rather than on behalf of a signed-in user.
+    fn is_app_only(&self) -> bool {
+        self.idtyp.as_deref() == Some("app")
+            || self.scp.as_deref().is_none_or(|scp| scp.trim().is_empty())
+    }
 }
 
-/// A token split and decoded, before its signature is checked.
+/// A token parsed, before its signature is checked.
 struct Parsed<'t> {
-    claims: Claims,
+    token: UntrustedToken<'t>,
     kid: String,
-    signing_input: &'t str,
-    signature_b64: &'t str,
 }
 
 /// Everything that can be checked without the signing keys: shape, Graph audience, algorithm,
 /// key id.
 fn parse<'t>(token: &'t str, config: &EntraConfig) -> Result<Parsed<'t>, TokenError> {
-    let mut parts = token.split('.');
-    let (Some(header_b64), Some(claims_b64), Some(signature_b64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Malformed("a JWT has three dot-separated parts"));
-    };
-    let header: Header = decode_part(header_b64, "header is not base64url JSON")?;
-    let claims: Claims = decode_part(claims_b64, "payload is not base64url JSON")?;
+    let token = UntrustedToken::new(token)
+        .map_err(|_| TokenError::Malformed("not a compact JWS of three base64url parts"))?;
+    let claims = token
+        .deserialize_claims_unchecked::<Claims>()
+        .map_err(|_| TokenError::Malformed("payload is not JSON claims"))?;
 
     // A Graph token is refused whatever else is wrong with it, with advice on how to get the
     // right one (Graph tokens cannot be verified by third parties anyway).
-    let is_graph = claims.aud.as_ref().is_some_and(|aud| {
+    let is_graph = claims.custom.aud.as_ref().is_some_and(|aud| {
         aud.values()
             .iter()
             .any(|audience| GRAPH_AUDIENCES.contains(&audience.as_str()))
@@ -137,16 +137,19 @@ fn parse<'t>(token: &'t str, config: &EntraConfig) -> Result<Parsed<'t>, TokenEr
     if is_graph {
         return Err(TokenError::GraphAudience(config.graph_token_advice()));
     }
-    if header.alg != "RS256" {
+    if token.algorithm() != "RS256" {
         return Err(TokenError::UnsupportedAlgorithm);
     }
-    let kid = header.kid.ok_or(TokenError::MissingKid)?;
-    Ok(Parsed {
-        claims,
-        kid,
-        signing_input: &token[..header_b64.len() + 1 + claims_b64.len()],
-        signature_b64,
-    })
+    let kid = token
+        .header()
+        .key_id
+        .clone()
+        .ok_or(TokenError::MissingKid)?;
+    Ok(Parsed { token, kid })
+}
+
+fn unix_secs(time: chrono::DateTime<chrono::Utc>) -> u64 {
+    u64::try_from(time.timestamp()).unwrap_or(0)
 }
 
 /// The key id of a token that passes every check not needing the keys; so a malformed or
@@ -163,21 +166,22 @@ pub fn validate_token(
     config: &EntraConfig,
     now_secs: u64,
 ) -> Result<EntraIdentity, TokenError> {
-    let Parsed {
-        claims,
-        kid,
-        signing_input,
-        signature_b64,
-    } = parse(token, config)?;
+    let Parsed { token, kid } = parse(token, config)?;
     let jwk = jwks.find(&kid).ok_or(TokenError::UnknownKid(kid))?;
     let key = jwk.rsa_public_key().map_err(|_| TokenError::BadKey)?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature_b64)
-        .map_err(|_| TokenError::Malformed("signature is not base64url"))?;
-    let digest = Sha256::digest(signing_input.as_bytes());
-    key.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &signature)
-        .map_err(|_| TokenError::BadSignature)?;
+    let verified = RS256
+        .validator::<Claims>(&key)
+        .validate(&token)
+        .map_err(|err| match err {
+            ValidationError::MalformedClaims(_) => {
+                TokenError::Malformed("payload is not JSON claims")
+            }
+            _ => TokenError::BadSignature,
+        })?;
+    let (_, jwt_claims) = verified.into_parts();
+    let claims = jwt_claims.custom;
 
+    let app_only = claims.is_app_only();
     let tenant_id = claims.tid.ok_or(TokenError::MissingClaim("tid"))?;
     if !config.allows_tenant(&tenant_id) {
         return Err(TokenError::WrongTenant);
@@ -200,15 +204,22 @@ pub fn validate_token(
     {
         return Err(TokenError::WrongAudience);
     }
-    let expires_at_secs = claims.exp.ok_or(TokenError::MissingClaim("exp"))?;
+    let expires_at_secs = jwt_claims
+        .expiration
+        .map(unix_secs)
+        .ok_or(TokenError::MissingClaim("exp"))?;
     if now_secs > expires_at_secs.saturating_add(MAX_CLOCK_SKEW_SECS) {
         return Err(TokenError::Expired);
     }
-    if claims
-        .nbf
+    if jwt_claims
+        .not_before
+        .map(unix_secs)
         .is_some_and(|nbf| now_secs.saturating_add(MAX_CLOCK_SKEW_SECS) < nbf)
     {
         return Err(TokenError::NotYetValid);
+    }
+    if app_only && !config.accepts_app_with_roles(&claims.roles) {
+        return Err(TokenError::AppOnly);
     }
     let object_id = claims.oid.ok_or(TokenError::MissingClaim("oid"))?;
 

@@ -122,6 +122,8 @@ pub fn access_token_claims(
         "oid": object_id,
         "sub": format!("sub-{object_id}"),
         "preferred_username": username,
+        "scp": "access_as_user",
+        "idtyp": "user",
         "groups": groups,
         "iat": now_secs - 60,
         "nbf": now_secs - 60,

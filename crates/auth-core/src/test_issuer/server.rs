@@ -3,9 +3,9 @@
 //!
 //! - `GET /<tenant>/discovery/v2.0/keys`: the current key set (503 while down)
 //! - `POST /<tenant>/oauth2/v2.0/token`: client-credentials grant for [`GRAPH_CLIENT_ID`] and
-//!   [`GRAPH_CLIENT_SECRET`], answering with [`GRAPH_APP_TOKEN`]
+//!   [`GRAPH_CLIENT_SECRET`], answering with [`GRAPH_APP_TOKEN`] (503 while Graph is down)
 //! - `GET /v1.0/users/<oid>/transitiveMemberOf/microsoft.graph.group?...`: that user's groups,
-//!   given the app token
+//!   given the app token (503 while Graph is down)
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -25,6 +25,7 @@ pub const GRAPH_APP_TOKEN: &str = "fake-graph-app-token";
 struct State {
     jwks: Mutex<Jwks>,
     keys_down: AtomicBool,
+    graph_down: AtomicBool,
     key_fetches: AtomicUsize,
     groups: Mutex<HashMap<String, Vec<(String, String)>>>,
 }
@@ -65,6 +66,11 @@ impl IdentityProvider {
 
     pub fn set_keys_down(&self, down: bool) {
         self.state.keys_down.store(down, Ordering::SeqCst);
+    }
+
+    /// Takes the token endpoint and Microsoft Graph down (503) or back up.
+    pub fn set_graph_down(&self, down: bool) {
+        self.state.graph_down.store(down, Ordering::SeqCst);
     }
 
     /// How many times the key set was requested.
@@ -178,6 +184,11 @@ fn serve(stream: TcpStream, state: &State) {
                 let jwks = state.jwks.lock().unwrap().clone();
                 respond(stream, 200, &serde_json::to_value(jwks).unwrap());
             }
+        }
+        ("POST", [_, "oauth2", "v2.0", "token"]) | ("GET", ["v1.0", ..])
+            if state.graph_down.load(Ordering::SeqCst) =>
+        {
+            respond(stream, 503, &json!({"error": "down"}));
         }
         ("POST", [_tenant, "oauth2", "v2.0", "token"]) => {
             let form = request.body.as_str();

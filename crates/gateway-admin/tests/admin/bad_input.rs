@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use crate::common::TestDb;
+use crate::common::{TENANT, TestDb, group_id, user_id};
 
 fn admin_cli(db: &TestDb, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mcp-gateway-admin"))
@@ -42,7 +42,55 @@ async fn unknown_server_is_refused() {
         "unknown server 'nope'",
     )
     .await;
-    assert_refused_without_change(&db, &["deny", "user", "alice", "nope"], "unknown server").await;
+    let alice = user_id(1);
+    assert_refused_without_change(
+        &db,
+        &["deny", "user", &alice, "nope", "--tenant", TENANT],
+        "unknown server",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn user_rules_against_a_label_are_refused() {
+    let db = TestDb::migrated().await;
+    for command in ["deny", "grant"] {
+        assert_refused_without_change(
+            &db,
+            &[
+                command,
+                "user",
+                "mallory@example.com",
+                "github",
+                "--tenant",
+                TENANT,
+            ],
+            "not an object id",
+        )
+        .await;
+    }
+    let labelled = admin_cli(
+        &db,
+        &[
+            "deny",
+            "user",
+            &user_id(2),
+            "github",
+            "--tenant",
+            TENANT,
+            "--label",
+            "mallory@example.com",
+        ],
+    );
+    assert!(labelled.status.success(), "{}", stderr(&labelled));
+    let listed = String::from_utf8_lossy(&admin_cli(&db, &["list"]).stdout).into_owned();
+    assert!(
+        listed.contains(&format!(
+            "mallory@example.com (object id {} in tenant {TENANT}) deny github",
+            user_id(2)
+        )),
+        "{listed}"
+    );
 }
 
 #[tokio::test]
@@ -68,10 +116,25 @@ async fn api_key_with_one_bad_server_creates_nothing() {
 #[tokio::test]
 async fn grant_over_a_deny_is_refused() {
     let db = TestDb::migrated().await;
-    let output = admin_cli(&db, &["deny", "user", "mallory", "github"]);
+    let mallory = user_id(2);
+    let output = admin_cli(
+        &db,
+        &["deny", "user", &mallory, "github", "--tenant", TENANT],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_refused_without_change(&db, &["grant", "user", "Mallory", "github"], "revoke user")
-        .await;
+    assert_refused_without_change(
+        &db,
+        &[
+            "grant",
+            "user",
+            &mallory.to_uppercase(),
+            "github",
+            "--tenant",
+            TENANT,
+        ],
+        "revoke user",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -109,12 +172,27 @@ async fn api_key_create_prints_the_key_once_and_explain_reports_the_rule() {
     let listed = admin_cli(&db, &["api-key", "list"]);
     assert!(!String::from_utf8_lossy(&listed.stdout).contains(key));
 
+    let google = group_id("Tenant-Google");
+    let linked = admin_cli(
+        &db,
+        &[
+            "group",
+            "link",
+            "Tenant-Google",
+            &google,
+            "--tenant",
+            TENANT,
+        ],
+    );
+    assert!(linked.status.success(), "{}", stderr(&linked));
     let explained = admin_cli(
         &db,
         &[
             "explain",
             "--user",
-            "alice",
+            &user_id(1),
+            "--tenant",
+            TENANT,
             "--group",
             "Tenant-Google",
             "--server",
@@ -123,9 +201,10 @@ async fn api_key_create_prints_the_key_once_and_explain_reports_the_rule() {
     );
     let stdout = String::from_utf8_lossy(&explained.stdout);
     assert!(
-        stdout.contains(
-            "allowed: group_tenant_mapping maps group 'Tenant-Google' to server 'notion'"
-        ),
-        "{stdout}"
+        stdout.contains(&format!(
+            "allowed: group_tenant_mapping maps group 'Tenant-Google' (object id {google}) to server 'notion'"
+        )),
+        "{stdout}{}",
+        stderr(&explained)
     );
 }

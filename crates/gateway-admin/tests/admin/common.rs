@@ -114,3 +114,32 @@ pub fn now_ms() -> u64 {
         .unwrap()
         .as_millis() as u64
 }
+
+/// The tenant the tests' users and groups live in, and another one.
+pub const TENANT: &str = "11111111-1111-1111-1111-111111111111";
+pub const OTHER_TENANT: &str = "99999999-9999-9999-9999-999999999999";
+
+/// A user's object id, distinct per `n`.
+pub fn user_id(n: u8) -> String {
+    format!("00000000-0000-0000-0000-0000000000{n:02x}")
+}
+
+/// The object id the tests link the seed group `label` to.
+pub fn group_id(label: &str) -> String {
+    let n = label.bytes().fold(0u32, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u32::from(b))
+    });
+    format!("{n:08x}-0000-4000-8000-000000000000")
+}
+
+impl TestDb {
+    /// Links every seed mapping's label to its [`group_id`] in [`TENANT`].
+    pub async fn link_seed_groups(&self) {
+        for mapping in self.admin.list().await.unwrap().group_mappings {
+            self.admin
+                .link_group(&mapping.group, TENANT, &group_id(&mapping.group))
+                .await
+                .unwrap();
+        }
+    }
+}
