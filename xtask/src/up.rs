@@ -12,8 +12,11 @@ use crate::process::{self, ChildGuard};
 use crate::provision::{postgres, tools};
 use crate::test::{self, WASM_TARGET};
 
+mod plan;
+
+use plan::{DemoDatabase, Environment, Group, Variable, spin_variable};
+
 const GATEWAY_COMPONENTS: [&str; 3] = ["route", "auth", "catalog"];
-const DEMO_DATABASE: &str = "mcp_gateway_demo";
 const KEY_OWNER: &str = "cargo-xtask-up";
 /// STDIO-tier routes of spin.toml served locally by the demo bridge's servers (route, bridge name).
 const STDIO_STAND_INS: [(&str, &str); 2] = [("sonarqube", "everything"), ("sentry", "time")];
@@ -22,6 +25,7 @@ const STDIO_STAND_INS: [(&str, &str); 2] = [("sonarqube", "everything"), ("sentr
 const START_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub fn run(listen: SocketAddr) -> Result<()> {
+    let env: Environment = std::env::vars().collect();
     let root = process::root();
     let spin = process::find_on_path("spin");
     process::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
@@ -37,9 +41,26 @@ pub fn run(listen: SocketAddr) -> Result<()> {
     )?;
     let bin = root.join("target").join("release");
 
-    let postgres = postgres::provision_for_demo()?;
-    let database_url = postgres::with_database(&postgres.url, DEMO_DATABASE)?;
-    postgres::ensure_database(&postgres.url, DEMO_DATABASE)?;
+    // `_postgres` keeps a cluster xtask started running until the end.
+    let (_postgres, database_url, described) = match plan::demo_database(&env)? {
+        DemoDatabase::Gateway(url) => {
+            postgres::prepare_database(&url, &spin_variable(plan::DATABASE_URL))?;
+            let described = format!("from {}", spin_variable(plan::DATABASE_URL));
+            (None, url, described)
+        }
+        DemoDatabase::OnServer { database } => {
+            let server = postgres::provision_for_demo()?;
+            let url = postgres::with_database(&server.url, &database)?;
+            let source = if env.contains_key(test_support::ENV_DATABASE_URL) {
+                test_support::ENV_DATABASE_URL
+            } else {
+                "the local PostgreSQL URL"
+            };
+            postgres::prepare_database(&url, source)?;
+            let described = format!("{} (database {database})", server.describe());
+            (Some(server), url, described)
+        }
+    };
     let admin = |args: &[&str]| {
         process::output(
             Command::new(bin.join("mcp-gateway-admin"))
@@ -52,18 +73,21 @@ pub fn run(listen: SocketAddr) -> Result<()> {
     let api_key = created_key(&created).context("mcp-gateway-admin printed no key")?;
 
     let mut children = Vec::new();
-    let mut variables = vec![
-        ("DATABASE_URL".to_owned(), database_url.clone()),
-        (
-            "DATABASE_HOST".to_owned(),
+    let mut groups = vec![
+        Group::single(Variable::secret(plan::DATABASE_URL, database_url.clone())),
+        Group::single(Variable::public(
+            "database_host",
             postgres::host_port(&database_url)?,
-        ),
-        ("GATEWAY_SECRET".to_owned(), gateway_secret()?),
+        )),
+        Group::single(Variable::secret("gateway_secret", gateway_secret()?)),
     ];
 
     let (demo, demo_url) = start_demo_server(&bin)?;
     children.push(demo);
-    variables.push(("DEMO_ORIGIN".to_owned(), origin_of(&demo_url)?));
+    groups.push(Group::single(Variable::public(
+        "demo_origin",
+        origin_of(&demo_url)?,
+    )));
 
     let bridge_config = root.join("bridges").join("mcp-bridge").join("demo.json");
     if bridge_config.is_file() {
@@ -72,14 +96,12 @@ pub fn run(listen: SocketAddr) -> Result<()> {
         // The demo's stdio servers stand in for the STDIO-tier routes, so those work locally.
         for (route, bridged) in STDIO_STAND_INS {
             if servers.iter().any(|s| s == bridged) {
-                let route = route.to_uppercase();
-                variables.push((format!("{route}_ORIGIN"), origin.clone()));
-                variables.push((format!("{route}_PATH"), format!("/{bridged}/mcp")));
-                // The route sends a bearer credential; the local bridge takes any.
-                variables.push((format!("{route}_TOKEN"), "local-demo-bridge".to_owned()));
+                groups.push(stand_in(route, bridged, &origin));
             }
         }
     }
+    let decision = plan::decide(groups, &env);
+    eprint!("{}", decision.report());
 
     // `spin up` and the project's runner take the same arguments.
     let mut gateway = Command::new(spin.unwrap_or_else(|| bin.join("spin-runner")));
@@ -90,13 +112,14 @@ pub fn run(listen: SocketAddr) -> Result<()> {
         .arg("--listen")
         .arg(listen.to_string())
         .current_dir(&root);
-    for (name, value) in &variables {
-        gateway.env(spin_variable(name), value);
+    for variable in &decision.set {
+        gateway.env(spin_variable(&variable.name), &variable.value);
     }
     children.push(ChildGuard::spawn("gateway", &mut gateway)?);
     wait_for_health(listen, &mut children)?;
 
-    println!("{}", banner(listen, &postgres.describe(), &api_key));
+    let bridged_sentry = decision.is_set("sentry_origin");
+    println!("{}", banner(listen, &described, &api_key, bridged_sentry));
     eprintln!("xtask: serving until Ctrl-C");
     while !process::interrupted() {
         if let Some(exited) = children.iter_mut().find_map(ChildGuard::exited) {
@@ -105,11 +128,20 @@ pub fn run(listen: SocketAddr) -> Result<()> {
         std::thread::sleep(Duration::from_millis(200));
     }
     Ok(())
-    // `children` then `postgres` drop here: every child is killed and reaped.
+    // `children` then `_postgres` drop here: every child is killed and reaped.
 }
 
-fn spin_variable(name: &str) -> String {
-    format!("SPIN_VARIABLE_{}", name.to_uppercase())
+/// `route`'s upstream served by the bridge's `bridged` server at `origin`.
+fn stand_in(route: &str, bridged: &str, origin: &str) -> Group {
+    Group {
+        label: format!("{route} (stand-in: the bridge's {bridged})"),
+        variables: vec![
+            Variable::public(&format!("{route}_origin"), origin),
+            Variable::public(&format!("{route}_path"), format!("/{bridged}/mcp")),
+            // The route sends a bearer credential; the local bridge takes any.
+            Variable::secret(&format!("{route}_token"), "local-demo-bridge"),
+        ],
+    }
 }
 
 /// `demo-mcp-server` on a free port, read back from its first stdout line.
@@ -258,17 +290,22 @@ fn is_ok_status(response: &str) -> bool {
         == Some("200")
 }
 
-fn banner(listen: SocketAddr, postgres: &str, api_key: &str) -> String {
-    format!(
+fn banner(listen: SocketAddr, postgres: &str, api_key: &str, bridged_sentry: bool) -> String {
+    let mut text = format!(
         "\nThe gateway is up on http://{listen}\n\
-         PostgreSQL: {postgres} (database {DEMO_DATABASE})\n\
+         PostgreSQL: {postgres}\n\
          API key (all servers): {api_key}\n\n\
          Try:\n\
          curl -s -H \"Authorization: Bearer {api_key}\" -H 'content-type: application/json' -d '{{\"message\":\"hello\"}}' http://{listen}/demo/echo\n\
          curl -s -H \"Authorization: Bearer {api_key}\" http://{listen}/\n\
-         curl -s -H \"Authorization: Bearer {api_key}\" http://{listen}/demo/openapi.json\n\
-         curl -s -H \"Authorization: Bearer {api_key}\" -H 'content-type: application/json' -d '{{\"timezone\":\"UTC\"}}' http://{listen}/sentry/get_current_time   # STDIO tier, via mcp-bridge\n"
-    )
+         curl -s -H \"Authorization: Bearer {api_key}\" http://{listen}/demo/openapi.json\n"
+    );
+    if bridged_sentry {
+        text.push_str(&format!(
+            "curl -s -H \"Authorization: Bearer {api_key}\" -H 'content-type: application/json' -d '{{\"timezone\":\"UTC\"}}' http://{listen}/sentry/get_current_time   # STDIO tier, via mcp-bridge\n"
+        ));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -297,8 +334,21 @@ mod tests {
     }
 
     #[test]
-    fn spin_variables_are_uppercase() {
-        assert_eq!(spin_variable("demo_origin"), "SPIN_VARIABLE_DEMO_ORIGIN");
+    fn a_stand_in_points_the_route_at_the_bridged_server() {
+        let group = stand_in("sentry", "time", "http://127.0.0.1:7000");
+        let set: Vec<(&str, &str)> = group
+            .variables
+            .iter()
+            .map(|v| (v.name.as_str(), v.value.as_str()))
+            .collect();
+        assert_eq!(
+            set,
+            [
+                ("sentry_origin", "http://127.0.0.1:7000"),
+                ("sentry_path", "/time/mcp"),
+                ("sentry_token", "local-demo-bridge"),
+            ]
+        );
     }
 
     #[test]

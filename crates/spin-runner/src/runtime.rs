@@ -222,6 +222,8 @@ fn internal_error() -> http::Response<WasiBody> {
 }
 
 /// Adds Spin's `spin-*` headers and gives the URI its authority (from `Host`), as Spin does.
+/// A chained request arrives without `Host` (Spin drops it from every outbound request), so its
+/// `spin-full-url` names `localhost`, Spin's default, while its URI keeps `<id>.spin.internal`.
 fn prepare_request<B>(
     request: http::Request<B>,
     route: &RouteMatch,
@@ -235,11 +237,14 @@ fn prepare_request<B>(
     if chained {
         parts.headers.remove(http::header::HOST);
     }
-    let authority = match (parts.headers.get(http::header::HOST), parts.uri.authority()) {
-        (Some(host), _) => host
-            .to_str()
-            .context("'Host' header is not valid UTF-8")?
-            .to_string(),
+    let host_header = parts
+        .headers
+        .get(http::header::HOST)
+        .map(|host| host.to_str().context("'Host' header is not valid UTF-8"))
+        .transpose()?
+        .map(str::to_string);
+    let authority = match (&host_header, parts.uri.authority()) {
+        (Some(host), _) => host.clone(),
         (None, Some(authority)) => authority.to_string(),
         (None, None) => anyhow::bail!("no 'Host' header present in request"),
     };
@@ -248,7 +253,8 @@ fn prepare_request<B>(
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_string();
-    let full_url = format!("http://{authority}{path_and_query}");
+    let full_url_host = host_header.as_deref().unwrap_or("localhost");
+    let full_url = format!("http://{full_url_host}{path_and_query}");
     parts.uri = http::Uri::builder()
         .scheme("http")
         .authority(authority.as_str())

@@ -99,15 +99,13 @@ impl Server {
     }
 
     fn info(&self) -> http::Response<WasiBody> {
-        let body = serde_json::json!({
-            "name": self.app_name,
-            "version": self.app_version,
-            "bindle_version": null,
-            "oci_image_digest": null,
-        });
+        let info = AppInfo {
+            name: &self.app_name,
+            version: &self.app_version,
+        };
         let mut response = text(
             http::StatusCode::OK,
-            &serde_json::to_string_pretty(&body).unwrap_or_default(),
+            &serde_json::to_string_pretty(&info).unwrap_or_default(),
         );
         response.headers_mut().insert(
             http::header::CONTENT_TYPE,
@@ -115,6 +113,16 @@ impl Server {
         );
         response
     }
+}
+
+/// The body of `/.well-known/spin/info`. Spin 3.6.3 also has an `oci_image_digest`, present only
+/// for an application pulled from a registry, which this runner never runs.
+#[derive(serde::Serialize)]
+struct AppInfo<'a> {
+    name: &'a str,
+    /// Left out when the manifest has none, as Spin's locked metadata drops empty strings.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    version: &'a str,
 }
 
 fn text(status: http::StatusCode, body: &str) -> http::Response<WasiBody> {

@@ -85,6 +85,16 @@ pub fn local_url(port: u16) -> String {
     format!("postgres://postgres@127.0.0.1:{port}/postgres?sslmode=disable")
 }
 
+/// The database every server has, for connecting before the demo's database exists.
+pub const MAINTENANCE_DATABASE: &str = "postgres";
+
+/// The database `url` names, `None` when it names none.
+pub fn database_of(url: &str) -> Result<Option<String>> {
+    let parsed = url::Url::parse(url).with_context(|| "the PostgreSQL URL is malformed")?;
+    let database = parsed.path().trim_start_matches('/');
+    Ok((!database.is_empty()).then(|| database.to_owned()))
+}
+
 /// `url` with its database replaced by `database`.
 pub fn with_database(url: &str, database: &str) -> Result<String> {
     let mut parsed = url::Url::parse(url).with_context(|| "the PostgreSQL URL is malformed")?;
@@ -108,10 +118,73 @@ pub fn accepts_connections(url: &str) -> bool {
         .is_ok()
 }
 
+/// Connects with the TLS the gateway's PostgreSQL driver uses (the system's trust store, the
+/// URL's `sslmode`), so a URL the gateway cannot use fails here, before anything starts.
 fn connect(url: &str) -> Result<postgres::Client> {
     let mut config: postgres::Config = url.parse().context("the PostgreSQL URL is malformed")?;
     config.connect_timeout(Duration::from_secs(3));
-    Ok(config.connect(postgres::NoTls)?)
+    let tls = postgres_native_tls::MakeTlsConnector::new(native_tls::TlsConnector::new()?);
+    Ok(config.connect(tls)?)
+}
+
+/// Makes sure the database of `url` exists (creating it through the server's maintenance
+/// database if needed), with a fix to apply when the server's certificate does not verify.
+/// `source` names where `url` came from, for that message.
+pub fn prepare_database(url: &str, source: &str) -> Result<()> {
+    match connect(url) {
+        Ok(_) => return Ok(()),
+        Err(err) if is_tls_failure(&err) => bail!("{}", tls_advice(url, source)?),
+        // Most likely the database does not exist yet; anything else fails again below.
+        Err(_) => {}
+    }
+    let database = database_of(url)?.context("the PostgreSQL URL names no database")?;
+    ensure_database(&with_database(url, MAINTENANCE_DATABASE)?, &database)
+}
+
+fn is_tls_failure(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|cause| cause.downcast_ref::<native_tls::Error>().is_some())
+}
+
+/// What to do when the server at `url` offers TLS with a certificate that does not verify.
+fn tls_advice(url: &str, source: &str) -> Result<String> {
+    let mut fixed = url::Url::parse(url).with_context(|| "the PostgreSQL URL is malformed")?;
+    let host = host_port(url)?;
+    // postgres:// is not a special scheme to `url`: its host is an opaque string, not an IP.
+    let local = fixed.host_str().is_some_and(|host| {
+        host == "localhost"
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    });
+    let problem = format!(
+        "PostgreSQL at {host} offers TLS with a certificate that does not verify, so the gateway \
+         would fail every request with a TLS handshake error."
+    );
+    if !local {
+        return Ok(format!(
+            "{problem} Add the server's CA to this machine's trust store, or use sslmode=disable \
+             in {source} on a trusted network only."
+        ));
+    }
+    let kept: Vec<(String, String)> = fixed
+        .query_pairs()
+        .filter(|(key, _)| key != "sslmode")
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    fixed
+        .query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("sslmode", "disable");
+    if fixed.password().is_some() {
+        let _ = fixed.set_password(Some("..."));
+    }
+    Ok(format!(
+        "{problem} A local server's certificate is self-signed: add sslmode=disable to {source}, \
+         e.g. {source}='{fixed}'"
+    ))
 }
 
 /// Creates `database` on the server of superuser `url` unless it exists.
@@ -301,6 +374,48 @@ mod tests {
     }
 
     #[test]
+    fn the_database_of_a_url_is_its_path() {
+        assert_eq!(
+            database_of("postgres://u@h:1/policy?sslmode=disable").unwrap(),
+            Some("policy".to_owned())
+        );
+        assert_eq!(database_of("postgres://u@h:1").unwrap(), None);
+        assert_eq!(database_of("postgres://u@h:1/").unwrap(), None);
+    }
+
+    #[test]
+    fn tls_advice_for_a_local_server_gives_the_url_with_sslmode_disable() {
+        let advice = tls_advice(
+            "postgres://postgres:pw@127.0.0.1:5432/demo?sslmode=prefer&application_name=x",
+            "DATABASE_URL",
+        )
+        .unwrap();
+        assert!(advice.contains("PostgreSQL at 127.0.0.1:5432"), "{advice}");
+        assert!(
+            advice.contains(
+                "DATABASE_URL='postgres://postgres:...@127.0.0.1:5432/demo?application_name=x&sslmode=disable'"
+            ),
+            "{advice}"
+        );
+        assert!(!advice.contains("pw@"), "{advice}");
+        for url in ["postgres://localhost/demo", "postgres://[::1]:5433/demo"] {
+            let advice = tls_advice(url, "DATABASE_URL").unwrap();
+            assert!(advice.contains("/demo?sslmode=disable'"), "{advice}");
+        }
+    }
+
+    #[test]
+    fn tls_advice_for_a_remote_server_points_at_the_trust_store() {
+        let advice = tls_advice(
+            "postgres://u@db.example.com/x?sslmode=require",
+            "SPIN_VARIABLE_DATABASE_URL",
+        )
+        .unwrap();
+        assert!(advice.contains("trust store"), "{advice}");
+        assert!(!advice.contains("e.g."), "{advice}");
+    }
+
+    #[test]
     fn malformed_urls_are_rejected() {
         assert!(host_port("not a url").is_err());
         assert!(with_database("not a url", "x").is_err());
@@ -344,6 +459,58 @@ mod tests {
         drop(second);
         std::fs::remove_dir_all(&data).unwrap();
         assert!(kept);
+    }
+
+    /// A server with a self-signed certificate: a URL without `sslmode=disable` stops with the
+    /// fix (the gateway's driver would fail the TLS handshake); its twin with it gets its database.
+    #[test]
+    fn a_self_signed_server_needs_sslmode_disable() {
+        let port = test_support::free_port();
+        let data = process::tools_dir().join(format!("pg-tls-{port}"));
+        drop(Cluster::create(data.clone(), port, Lifetime::Persistent).unwrap());
+        run(Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args(["-subj", "/CN=localhost", "-keyout"])
+            .arg(data.join("server.key"))
+            .arg("-out")
+            .arg(data.join("server.crt")))
+        .unwrap();
+        if process::running_as_root() {
+            run(Command::new("chown")
+                .arg("postgres:")
+                .arg(data.join("server.key"))
+                .arg(data.join("server.crt")))
+            .unwrap();
+        }
+        run(Command::new("chmod")
+            .arg("600")
+            .arg(data.join("server.key")))
+        .unwrap();
+        let mut conf = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
+        conf.push_str("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+        std::fs::write(data.join("postgresql.conf"), conf).unwrap();
+        let server = Cluster::start_existing(data.clone(), port).unwrap();
+
+        let prefer = format!("postgres://postgres@127.0.0.1:{port}/xtask_tls");
+        let refused = prepare_database(&prefer, "DATABASE_URL")
+            .err()
+            .map(|e| e.to_string());
+        let disabled = with_database(&server.url, "xtask_tls").unwrap();
+        let prepared = prepare_database(&disabled, "DATABASE_URL").map_err(|e| e.to_string());
+        let created = accepts_connections(&disabled);
+        drop(server);
+        std::fs::remove_dir_all(&data).unwrap();
+
+        let refused = refused.expect("a self-signed certificate must stop xtask");
+        assert!(refused.contains("does not verify"), "{refused}");
+        assert!(
+            refused.contains(&format!("DATABASE_URL='{prefer}?sslmode=disable'")),
+            "{refused}"
+        );
+        assert_eq!(prepared, Ok(()));
+        assert!(created);
     }
 
     #[test]

@@ -4,5 +4,6 @@ mod api_keys;
 mod audit;
 mod bad_input;
 mod common;
+mod manifest_drift;
 mod migrations;
 mod seed_policy;

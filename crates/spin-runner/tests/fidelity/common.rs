@@ -81,6 +81,15 @@ impl Runner {
         reply(response)
     }
 
+    pub fn get_with_host(&self, path: &str, host: &str) -> Reply {
+        let response = client()
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::HOST, host)
+            .send()
+            .expect("request");
+        reply(response)
+    }
+
     pub fn post(&self, path: &str, body: Vec<u8>) -> Reply {
         let response = client()
             .post(format!("{}{path}", self.base))

@@ -127,8 +127,31 @@ fn well_known_spin_routes() {
     let runner = start(&dir, &[], &[]).unwrap();
     let health = runner.get("/.well-known/spin/health");
     assert_eq!((health.status, health.body.as_str()), (200, "OK"));
-    let info = runner.get("/.well-known/spin/info").json();
-    assert_eq!(info["name"], "routes");
-    assert_eq!(info["version"], "1.2.3");
     assert_eq!(runner.get("/.well-known/spin/other").status, 404);
+}
+
+/// Spin answers the application's name and version only, pretty-printed (two-space indent).
+#[test]
+fn well_known_info_is_name_and_version() {
+    let dir = app_dir("routes-info");
+    write_manifest(&dir, APP);
+    let runner = start(&dir, &[], &[]).unwrap();
+    let info = runner.get("/.well-known/spin/info");
+    assert_eq!(info.status, 200);
+    assert_eq!(info.headers["content-type"], "application/json");
+    assert_eq!(
+        info.body,
+        "{\n  \"name\": \"routes\",\n  \"version\": \"1.2.3\"\n}"
+    );
+}
+
+/// Spin leaves out a version the manifest does not give.
+#[test]
+fn well_known_info_without_a_version_is_name_only() {
+    let dir = app_dir("routes-info-unversioned");
+    write_manifest(&dir, NO_CATCH_ALL);
+    let runner = start(&dir, &[], &[]).unwrap();
+    let info = runner.get("/.well-known/spin/info");
+    assert_eq!(info.status, 200);
+    assert_eq!(info.body, "{\n  \"name\": \"routes\"\n}");
 }
