@@ -128,10 +128,10 @@ pub fn run() -> Result<()> {
     std::fs::write(&doc, report::render(&provenance, &sections))
         .with_context(|| format!("write {}", doc.display()))?;
     for section in &sections {
-        let kept = section.kept_from_direct();
+        let (kept, two_era) = (section.kept_from_direct(), section.kept_from_two_era());
         println!(
-            "{}, --requirements {}: {} of {} scenarios that pass directly also pass through the gateway",
-            section.upstream, section.requirements, kept.kept, kept.of
+            "{}, --requirements {}: {} of {} scenarios that pass directly also pass through the gateway ({} of {} that pass against the two-era fixture)",
+            section.upstream, section.requirements, kept.kept, kept.of, two_era.kept, two_era.of
         );
     }
     println!(

@@ -139,7 +139,9 @@ pub fn render(provenance: &Provenance, sections: &[Section]) -> String {
          a credential proxy in front of `/demo/mcp`. The fixture serves one era at a time: the \
          handshake era only (`--era handshake`, like every 2025 server) or 2026-07-28 only \
          (`--era modern`). The last column is the fixture serving both eras, directly: what a \
-         gateway that translates between eras can reach. Gateway commit: `{commit}`.\n\n\
+         gateway that translates between eras can reach: a fixture of one era fails the other \
+         era's requirement set by construction, so for those rows the two-era count is the \
+         measure. Gateway commit: `{commit}`.\n\n\
          A scenario is *scored* when the requirement set requires it; the suite also runs \
          pending, extension and later scenarios, listed here with the reason they are not \
          scored.\n\n## Summary\n\n\
@@ -167,13 +169,15 @@ pub fn render(provenance: &Provenance, sections: &[Section]) -> String {
     }
     for section in sections {
         let Kept { kept, of } = section.kept_from_direct();
+        let two_era = section.kept_from_two_era();
         let _ = write!(
             doc,
             "\n## {}, `--requirements {}`\n\n\
-             **{kept} of {of} scenarios that pass directly also pass through the gateway.**\n\n\
+             **{kept} of {of} scenarios that pass directly also pass through the gateway.** \
+             {} of the {} scenarios the two-era fixture passes pass through the gateway.\n\n\
              | scenario | scored | direct | through the gateway | two-era fixture, direct |\n\
              |---|---|---|---|---|\n",
-            section.upstream, section.requirements
+            section.upstream, section.requirements, two_era.kept, two_era.of
         );
         for scenario in section.scenario_names() {
             let mark = |run: &SuiteRun| match run.passed(&scenario.name) {
