@@ -50,7 +50,7 @@ impl Era {
 
     fn upstream(self) -> &'static str {
         match self {
-            Era::Both => "two-era upstream (`--era both`)",
+            Era::Both => "Two-era upstream (`--era both`)",
             Era::Handshake => "Handshake-era upstream (`--era handshake`)",
             Era::Modern => "2026-07-28 upstream (`--era modern`)",
         }
@@ -135,7 +135,7 @@ pub fn run() -> Result<()> {
         );
     }
     println!(
-        "wrote {}; suite and runner logs in {}",
+        "wrote {}; suite output, checks and runner logs in {}",
         doc.display(),
         logs.display()
     );
@@ -214,22 +214,27 @@ impl Suite {
         REQUIREMENTS
             .iter()
             .map(|requirements| {
-                let log = logs.join(format!("{label}-{requirements}.log"));
-                self.run(url, requirements, &log)
+                let run = logs.join(format!("{label}-{requirements}"));
+                self.run(url, requirements, &run)
             })
             .collect()
     }
 
-    fn run(&self, url: &str, requirements: &str, log: &Path) -> Result<SuiteRun> {
+    /// Writes the suite's output to `<run>.log` and each scenario's checks under `<run>/`.
+    fn run(&self, url: &str, requirements: &str, run: &Path) -> Result<SuiteRun> {
         eprintln!("conformance: --requirements {requirements} against {url}");
+        let _ = std::fs::remove_dir_all(run);
+        let log = run.with_extension("log");
         let mut command = Command::new(&self.node);
         command
             .arg(&self.entry)
             .args(["server", "--url", url, "--requirements", requirements])
+            .arg("--output-dir")
+            .arg(run)
             // The suite exits non-zero when a scenario fails; the verdicts are in its output.
             .stdin(Stdio::null());
         let output = output_within(&mut command, SUITE_TIMEOUT)?;
-        std::fs::write(log, &output).with_context(|| format!("write {}", log.display()))?;
+        std::fs::write(&log, &output).with_context(|| format!("write {}", log.display()))?;
         let run = SuiteRun::parse(&output);
         if run.scenarios.is_empty() {
             bail!(
