@@ -1,6 +1,7 @@
 //! Project tasks, run as `cargo xtask <task>` (alias in `.cargo/config.toml`).
 
 mod bench;
+mod conformance;
 mod process;
 mod provision;
 mod steps;
@@ -25,6 +26,9 @@ enum Task {
     Test,
     /// Print the runner's and the bridge's overhead against native baselines (release builds).
     Bench,
+    /// Run the MCP conformance suite against the fixture upstream, directly and through the
+    /// gateway; writes docs/conformance.md.
+    Conformance,
     /// Build the gateway and start it with a demo upstream, in the foreground until Ctrl-C.
     Up {
         /// Address the gateway listens on.
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Test => test::run(),
         Task::Bench => bench::run(),
+        Task::Conformance => conformance::run(),
         Task::Up { listen } => up::run(listen),
     };
     match result {

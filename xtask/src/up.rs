@@ -219,7 +219,7 @@ fn origin_of(url: &str) -> Result<String> {
 }
 
 /// The key line of `mcp-gateway-admin api-key create`: the line after `created API key ...`.
-fn created_key(output: &str) -> Option<String> {
+pub(crate) fn created_key(output: &str) -> Option<String> {
     let mut lines = output.lines();
     lines.find(|line| line.starts_with("created API key"))?;
     let key = lines.next()?.trim();
