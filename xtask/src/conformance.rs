@@ -76,16 +76,7 @@ pub fn run() -> Result<()> {
     let postgres = postgres::provision_for_test()?;
     let database_url = postgres::with_database(&postgres.url, DATABASE)?;
     postgres::ensure_database(&postgres.url, DATABASE)?;
-    let admin = |args: &[&str]| {
-        process::output(
-            Command::new(bin.join("mcp-gateway-admin"))
-                .args(args)
-                .env(test_support::ENV_DATABASE_URL, &database_url),
-        )
-    };
-    admin(&["migrate"])?;
-    let created = admin(&["api-key", "create", "--owner", KEY_OWNER, "--all-servers"])?;
-    let api_key = crate::up::created_key(&created).context("mcp-gateway-admin printed no key")?;
+    let api_key = crate::up::migrate_and_create_key(&bin, &database_url, KEY_OWNER)?;
 
     let two_era = {
         let upstream = fixture.start(Era::Both, &logs)?;

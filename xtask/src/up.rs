@@ -61,16 +61,7 @@ pub fn run(listen: SocketAddr) -> Result<()> {
             (Some(server), url, described)
         }
     };
-    let admin = |args: &[&str]| {
-        process::output(
-            Command::new(bin.join("mcp-gateway-admin"))
-                .args(args)
-                .env(test_support::ENV_DATABASE_URL, &database_url),
-        )
-    };
-    admin(&["migrate"])?;
-    let created = admin(&["api-key", "create", "--owner", KEY_OWNER, "--all-servers"])?;
-    let api_key = created_key(&created).context("mcp-gateway-admin printed no key")?;
+    let api_key = migrate_and_create_key(&bin, &database_url, KEY_OWNER)?;
 
     let mut children = Vec::new();
     let mut groups = vec![
@@ -219,7 +210,25 @@ fn origin_of(url: &str) -> Result<String> {
 }
 
 /// The key line of `mcp-gateway-admin api-key create`: the line after `created API key ...`.
-pub(crate) fn created_key(output: &str) -> Option<String> {
+/// Migrates the database and creates an API key for every server, owned by `owner`: the key.
+pub(crate) fn migrate_and_create_key(
+    bin: &std::path::Path,
+    database_url: &str,
+    owner: &str,
+) -> Result<String> {
+    let admin = |args: &[&str]| {
+        process::output(
+            Command::new(bin.join("mcp-gateway-admin"))
+                .args(args)
+                .env(test_support::ENV_DATABASE_URL, database_url),
+        )
+    };
+    admin(&["migrate"])?;
+    let created = admin(&["api-key", "create", "--owner", owner, "--all-servers"])?;
+    created_key(&created).context("mcp-gateway-admin printed no key")
+}
+
+fn created_key(output: &str) -> Option<String> {
     let mut lines = output.lines();
     lines.find(|line| line.starts_with("created API key"))?;
     let key = lines.next()?.trim();

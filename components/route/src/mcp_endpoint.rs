@@ -21,8 +21,8 @@ use gateway_core::session::{self, NONCE_LEN, SessionError};
 use mcp_proto::headers::{SESSION_ID, param_headers_of};
 use mcp_proto::inbound::{self, InboundEra};
 use mcp_proto::jsonrpc::{
-    ErrorObject, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, Message, PARSE_ERROR, Request,
-    RequestId, Response,
+    ErrorObject, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, MISSING_CLIENT_CAPABILITY,
+    Message, PARSE_ERROR, Request, RequestId, Response,
 };
 use mcp_proto::transport::StateStore;
 use mcp_proto::types::{
@@ -310,6 +310,10 @@ fn respond_outcome(
         // 2026-07-28: an unknown method is 404, with its JSON-RPC error.
         Err(Failure::Rpc(error)) if modern && error.code == METHOD_NOT_FOUND => {
             (404, Response::error(Some(id), error))
+        }
+        // 2026-07-28: a capability the client did not declare is a 400, whoever noticed it.
+        Err(Failure::Rpc(error)) if modern && error.code == MISSING_CLIENT_CAPABILITY => {
+            (400, Response::error(Some(id), error))
         }
         Err(Failure::Rpc(error)) => (200, Response::error(Some(id), error)),
         Err(Failure::Rejected(status, error)) => (status, Response::error(Some(id), error)),

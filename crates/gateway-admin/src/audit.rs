@@ -13,7 +13,7 @@ pub struct AuditFilter {
     pub limit: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEntry {
     pub at: String,
     pub principal_id: String,
@@ -64,55 +64,17 @@ impl Admin {
     }
 
     pub async fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        type Row = (
-            String,
-            String,
-            Vec<String>,
-            String,
-            String,
-            Option<String>,
-            i32,
-            i64,
-            String,
-        );
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT at::text, principal_id, groups, server_id, tool, surface, status, latency_ms, args_sha256 \
+        let entries = sqlx::query_as(
+            "SELECT at::text AS at, principal_id, groups, server_id AS server, tool, surface, status, latency_ms, args_sha256 \
              FROM audit_log \
              WHERE ($1::text IS NULL OR principal_id = $1) AND ($2::text IS NULL OR server_id = $2) \
-             ORDER BY at DESC, id DESC LIMIT $3",
+             ORDER BY audit_log.at DESC, id DESC LIMIT $3",
         )
         .bind(&filter.principal_id)
         .bind(&filter.server)
         .bind(i64::from(filter.limit))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    at,
-                    principal_id,
-                    groups,
-                    server,
-                    tool,
-                    surface,
-                    status,
-                    latency_ms,
-                    args_sha256,
-                )| {
-                    AuditEntry {
-                        at,
-                        principal_id,
-                        groups,
-                        server,
-                        tool,
-                        surface,
-                        status,
-                        latency_ms,
-                        args_sha256,
-                    }
-                },
-            )
-            .collect())
+        Ok(entries)
     }
 }
