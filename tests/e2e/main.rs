@@ -3,6 +3,7 @@
 
 mod common;
 
+mod aggregate;
 mod audit;
 mod caching;
 mod catalog;

@@ -1,27 +1,10 @@
-use std::process::Command;
-
 use demo_mcp_server::Era;
 use serde_json::{Value, json};
 
 use crate::common::db::Database;
 use crate::common::gateway::{Gateway, upstream};
+use crate::common::mcp::python_client;
 use crate::common::peers::Demo;
-
-fn python_client(url: &str, mode: &str, token: &str) -> Value {
-    let script = test_support::workspace_root().join("tests/e2e/clients/gateway_client.py");
-    let output = Command::new(test_support::python())
-        .arg(script)
-        .args([url, mode, token])
-        .output()
-        .expect("run the Python MCP client");
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "client output ({e}): {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
 
 #[test]
 fn python_sdk_clients_of_both_eras_use_the_native_endpoint() {
@@ -31,7 +14,7 @@ fn python_sdk_clients_of_both_eras_use_the_native_endpoint() {
         let gateway = Gateway::start(&db, &upstream("demo", &demo.url()));
         let key = db.api_key("e2e", None);
         for mode in ["legacy", "auto"] {
-            let seen = python_client(&format!("{}/demo/mcp", gateway.base), mode, &key);
+            let seen = python_client(&format!("{}/demo/mcp", gateway.base), mode, &key, "echo");
             assert_eq!(seen["connected"], true, "{upstream_era:?}/{mode}: {seen}");
             assert_eq!(seen["echo"], "hello", "{upstream_era:?}/{mode}: {seen}");
             assert!(seen["tools"].as_array().unwrap().contains(&json!("add")));
@@ -40,6 +23,7 @@ fn python_sdk_clients_of_both_eras_use_the_native_endpoint() {
             &format!("{}/demo/mcp", gateway.base),
             "legacy",
             "mcpk_wrong_key_0000000000000000000000000000",
+            "echo",
         );
         assert_eq!(refused["connected"], false, "{refused}");
     }

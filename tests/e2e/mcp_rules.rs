@@ -2,103 +2,19 @@
 
 use demo_mcp_server::Era;
 use demo_mcp_server::{GREETING_TEXT, GREETING_URI};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::common::db::Database;
 use crate::common::gateway::{Gateway, upstream};
+use crate::common::mcp::Mcp;
 use crate::common::peers::{Demo, Everything};
-
-const MODERN: &str = "2026-07-28";
-
-struct Mcp<'a> {
-    gateway: &'a Gateway,
-    key: String,
-    client: reqwest::blocking::Client,
-}
-
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
-impl<'a> Mcp<'a> {
-    fn new(gateway: &'a Gateway, key: String) -> Self {
-        Self {
-            gateway,
-            key,
-            client: reqwest::blocking::Client::new(),
-        }
-    }
-
-    fn send(&self, headers: &[(&str, &str)], body: Value) -> Answer {
-        let mut request = self
-            .client
-            .post(format!("{}/demo/mcp", self.gateway.base))
-            .bearer_auth(&self.key)
-            .header("accept", "application/json, text/event-stream")
-            .json(&body);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request.send().unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().unwrap();
-        Answer {
-            status,
-            headers,
-            body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        }
-    }
-
-    /// A 2026-07-28 request with correct `_meta` and routing headers (plus `extra`).
-    fn modern(&self, method: &str, mut params: Value, extra: &[(&str, &str)]) -> Answer {
-        params["_meta"] = json!({
-            "io.modelcontextprotocol/protocolVersion": MODERN,
-            "io.modelcontextprotocol/clientCapabilities": {},
-        });
-        let name = params["name"]
-            .as_str()
-            .or(params["uri"].as_str())
-            .map(str::to_owned);
-        let mut headers = vec![("mcp-protocol-version", MODERN), ("mcp-method", method)];
-        if let Some(name) = &name {
-            headers.push(("mcp-name", name.as_str()));
-        }
-        headers.extend_from_slice(extra);
-        self.send(
-            &headers,
-            json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}),
-        )
-    }
-
-    fn initialize(&self) -> String {
-        let init = self.send(
-            &[],
-            json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}),
-        );
-        assert_eq!(init.status, 200, "{}", init.body);
-        init.headers["mcp-session-id"].to_str().unwrap().to_owned()
-    }
-
-    fn in_session(&self, session: &str, method: &str, params: Value) -> Answer {
-        self.send(
-            &[
-                ("mcp-session-id", session),
-                ("mcp-protocol-version", "2025-11-25"),
-            ],
-            json!({"jsonrpc":"2.0","id":2,"method":method,"params":params}),
-        )
-    }
-}
 
 #[test]
 fn methods_removed_in_2026_are_404_and_unknown_tools_and_bad_arguments_are_32602() {
     let db = Database::create("mcp-rules-modern");
     let demo = Demo::start(Era::Both, false);
     let gateway = Gateway::start(&db, &upstream("demo", &demo.url()));
-    let mcp = Mcp::new(&gateway, db.api_key("e2e", None));
+    let mcp = Mcp::new(&gateway, "/demo/mcp", db.api_key("e2e", None));
 
     for method in [
         "ping",
@@ -158,7 +74,7 @@ fn a_handshake_session_ends_with_delete() {
     let db = Database::create("mcp-rules-delete");
     let demo = Demo::start(Era::Legacy, false);
     let gateway = Gateway::start(&db, &upstream("demo", &demo.url()));
-    let mcp = Mcp::new(&gateway, db.api_key("e2e", None));
+    let mcp = Mcp::new(&gateway, "/demo/mcp", db.api_key("e2e", None));
     let session = mcp.initialize();
     let other = mcp.initialize();
     assert_ne!(session, other, "every initialize opens its own session");
@@ -198,7 +114,7 @@ fn browser_origins_other_than_the_gateways_are_refused() {
         "https://chat.example.com".into(),
     ));
     let gateway = Gateway::start(&db, &env);
-    let mcp = Mcp::new(&gateway, db.api_key("e2e", None));
+    let mcp = Mcp::new(&gateway, "/demo/mcp", db.api_key("e2e", None));
     let list = |origin: &str| mcp.modern("tools/list", json!({}), &[("origin", origin)]);
     let rebound = list("http://attacker.example");
     assert_eq!(rebound.status, 403, "{}", rebound.body);
@@ -225,7 +141,7 @@ fn resources_and_prompts_are_relayed_in_the_clients_era() {
     let db = Database::create("mcp-rules-relay");
     let demo = Demo::start(Era::Legacy, false);
     let gateway = Gateway::start(&db, &upstream("demo", &demo.url()));
-    let mcp = Mcp::new(&gateway, db.api_key("e2e", None));
+    let mcp = Mcp::new(&gateway, "/demo/mcp", db.api_key("e2e", None));
 
     // A 2026-07-28 client in front of a handshake-era upstream.
     let discover = mcp.modern("server/discover", json!({}), &[]);
@@ -261,7 +177,7 @@ fn resources_and_prompts_are_relayed_in_the_clients_era() {
     let everything = Everything::start_on(test_support::free_port());
     let db = Database::create("mcp-rules-prompts");
     let gateway = Gateway::start(&db, &upstream("demo", &everything.url()));
-    let mcp = Mcp::new(&gateway, db.api_key("e2e", None));
+    let mcp = Mcp::new(&gateway, "/demo/mcp", db.api_key("e2e", None));
     let session = mcp.initialize();
     let prompts = mcp.in_session(&session, "prompts/list", json!({}));
     let names: Vec<&str> = prompts.body["result"]["prompts"]

@@ -62,7 +62,7 @@ fn served_documents_are_valid_openapi_3_1_that_open_webui_loads() {
 #[test]
 fn openapi_needs_credentials_unless_made_public() {
     let db = Database::create("openapi-public");
-    let demo = Demo::start(Era::Both, false);
+    let demo = Demo::with_tools_ttl(Era::Modern, false, 300);
     let gateway = Gateway::start(&db, &upstream("demo", &demo.url()));
     assert_eq!(gateway.get("/demo/openapi.json", None).status, 401);
 
@@ -75,4 +75,18 @@ fn openapi_needs_credentials_unless_made_public() {
         401,
         "calls still need credentials"
     );
+
+    // Past the list's 300 ms lifetime, anonymous fetches still cost the upstream nothing;
+    // an authenticated request refreshes the list.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    demo.reset_stats();
+    for _ in 0..3 {
+        let document = public.get("/demo/openapi.json", None);
+        assert_eq!(document.status, 200, "{}", document.body);
+        assert!(document.body.contains("/echo"), "{}", document.body);
+    }
+    assert_eq!(demo.stats()["httpRequests"], 0, "{}", demo.stats());
+    let key = db.api_demo_key();
+    assert_eq!(public.get("/demo", Some(&key)).status, 200);
+    assert_eq!(demo.stats()["methods"]["tools/list"], 1, "{}", demo.stats());
 }

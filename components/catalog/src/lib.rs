@@ -1,10 +1,13 @@
 //! The catalog component: `GET /health` (liveness: no auth, no upstream), `GET /` (the servers
-//! the caller may use, from the policy the auth component reads), and the RFC 9728 protected
-//! resource metadata under `/.well-known/oauth-protected-resource/...`.
+//! the caller may use, from the policy the auth component reads, each with the status its route
+//! entry last recorded), and the RFC 9728 protected resource metadata under
+//! `/.well-known/oauth-protected-resource/...`.
 
 use auth_core::Credentials;
+use gateway_core::server_status::{catalog_status, fact_key};
 use serde_json::{Value, json};
 use spin_sdk::http::{Method, Request, Response, send};
+use spin_sdk::key_value::Store;
 use spin_sdk::variables;
 
 const AUTH_SERVERS: &str = "http://auth.spin.internal/servers";
@@ -94,7 +97,18 @@ fn protected_resource(request: &Request, path: &str) -> Response {
     json_response(200, &body, &[])
 }
 
-/// `GET /`: the servers this caller may use, with their endpoints.
+/// The status `server`'s route entry last recorded; `unknown` when none can be read.
+fn recorded_status(store: Option<&Store>, server: &str) -> (&'static str, Option<u64>) {
+    let fact = store.and_then(|store| {
+        store.get(&fact_key(server)).unwrap_or_else(|err| {
+            eprintln!("key-value get failed: {err:?}");
+            None
+        })
+    });
+    catalog_status(fact.as_deref())
+}
+
+/// `GET /`: the servers this caller may use, with their endpoints and status.
 async fn catalog(request: &Request) -> Response {
     let credentials = Credentials::from_headers(
         request
@@ -131,16 +145,22 @@ async fn catalog(request: &Request) -> Response {
         );
     }
     let base = base_url(request);
+    let store = Store::open_default()
+        .inspect_err(|err| eprintln!("key-value store unavailable: {err:?}"))
+        .ok();
     let servers: Vec<Value> = body["servers"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|server| {
             let id = server["id"].as_str().unwrap_or_default();
+            let (status, checked_ms) = recorded_status(store.as_ref(), id);
             json!({
                 "id": id,
                 "name": server["name"],
                 "tier": server["tier"],
+                "status": status,
+                "status_checked_ms": checked_ms,
                 "endpoints": {
                     "info": format!("{base}/{id}"),
                     "openapi": format!("{base}/{id}/openapi.json"),

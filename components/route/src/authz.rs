@@ -9,7 +9,7 @@ use spin_sdk::http::{Method, Request, Response, send};
 
 use crate::Inbound;
 use crate::clock;
-use crate::settings::Settings;
+use crate::settings::{Settings, Target};
 use crate::spin_io::KvState;
 
 const AUTH_AUTHORIZE: &str = "http://auth.spin.internal/authorize";
@@ -39,25 +39,36 @@ impl From<GatewayError> for Refusal {
 pub fn challenge(settings: &Settings, inbound: &Inbound, mcp: bool) -> String {
     match settings.base_url(&inbound.full_url) {
         Some(base) if mcp => format!(
-            "Bearer realm=\"mcp-gateway\", resource_metadata=\"{base}/.well-known/oauth-protected-resource/{}/mcp\"",
-            settings.server_id
+            "Bearer realm=\"mcp-gateway\", resource_metadata=\"{base}/.well-known/oauth-protected-resource{}\"",
+            settings.mcp_path()
         ),
         _ => "Bearer realm=\"mcp-gateway\"".to_string(),
     }
 }
 
+/// 401 with this entry's challenge.
+pub fn unauthenticated(
+    settings: &Settings,
+    inbound: &Inbound,
+    mcp: bool,
+    message: &str,
+) -> Refusal {
+    Refusal {
+        status: 401,
+        body: serde_json::json!({"error": "unauthorized", "message": message}),
+        www_authenticate: Some(challenge(settings, inbound, mcp)),
+    }
+}
+
 /// The caller's decision for this server: 401 without valid credentials, 404 when the server
-/// is not theirs (it looks as if it did not exist), 503 when the policy cannot be read.
+/// is not theirs (it looks as if it did not exist), 503 when the policy cannot be read. The
+/// aggregate entry takes every authenticated caller (it offers each only their own servers).
 pub async fn authorize(
     settings: &Settings,
     inbound: &Inbound,
     mcp: bool,
 ) -> Result<Decision, Refusal> {
-    let unauthorized = |message: String| Refusal {
-        status: 401,
-        body: serde_json::json!({"error": "unauthorized", "message": message}),
-        www_authenticate: Some(challenge(settings, inbound, mcp)),
-    };
+    let unauthorized = |message: String| unauthenticated(settings, inbound, mcp, &message);
     reject_query_credentials(inbound.query()).map_err(|err| unauthorized(err.to_string()))?;
     let credentials = Credentials::from_headers(
         inbound
@@ -73,7 +84,11 @@ pub async fn authorize(
         Some(decision) => decision,
         None => ask_auth(&credentials, &unauthorized).await?,
     };
-    if decision.allows(&settings.server_id) {
+    let in_scope = match settings.target {
+        Target::Upstream(_) => decision.allows(&settings.server_id),
+        Target::Aggregate { .. } => true,
+    };
+    if in_scope {
         Ok(decision)
     } else {
         Err(GatewayError::NotFound.into())

@@ -2,7 +2,10 @@
 //! once per server with its own variables). It serves
 //! `GET /<s>` (info and tools), `GET /<s>/openapi.json`, `POST /<s>/<tool>` (REST tool call)
 //! and `/<s>/mcp` (native MCP, both protocol eras), each authorized by the auth component.
+//! One more entry, the aggregate (`members` set), serves `/mcp` and `/openapi.json` over the
+//! other entries (see `aggregate`).
 
+mod aggregate;
 mod audit;
 mod authz;
 mod clock;
@@ -17,6 +20,7 @@ use spin_sdk::http::{IncomingRequest, Method, ResponseOutparam};
 
 use gateway_core::GatewayError;
 use gateway_core::path::RoutePath;
+use settings::Target;
 
 #[allow(unsafe_code)]
 mod export {
@@ -80,15 +84,26 @@ async fn handle(request: IncomingRequest, outparam: ResponseOutparam) {
         headers,
         body,
     };
-    let route = match RoutePath::parse(&settings.server_id, &inbound.path_info, &inbound.full_url) {
+    let route = match &settings.target {
+        Target::Upstream(_) => {
+            RoutePath::parse(&settings.server_id, &inbound.path_info, &inbound.full_url)
+        }
+        Target::Aggregate { .. } => RoutePath::parse_aggregate(&inbound.full_url),
+    };
+    let route = match route {
         Ok(route) => route,
         Err(error) => return respond::error(outparam, &error, None),
     };
-    match route {
-        RoutePath::Mcp => mcp_endpoint::serve(&settings, &inbound, outparam).await,
-        RoutePath::Info => rest::info(&settings, &inbound, outparam).await,
-        RoutePath::OpenApi => rest::openapi(&settings, &inbound, outparam).await,
-        RoutePath::Tool(tool) => rest::call(&settings, &inbound, &tool, outparam).await,
+    match (route, &settings.target) {
+        (RoutePath::Mcp, _) => mcp_endpoint::serve(&settings, &inbound, outparam).await,
+        (RoutePath::OpenApi, Target::Aggregate { members }) => {
+            aggregate::openapi(&settings, members, &inbound, outparam).await
+        }
+        (RoutePath::OpenApi, Target::Upstream(_)) => {
+            rest::openapi(&settings, &inbound, outparam).await
+        }
+        (RoutePath::Info, _) => rest::info(&settings, &inbound, outparam).await,
+        (RoutePath::Tool(tool), _) => rest::call(&settings, &inbound, &tool, outparam).await,
     }
 }
 

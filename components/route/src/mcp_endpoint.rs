@@ -1,4 +1,5 @@
-//! `/<s>/mcp`: this server as a native MCP endpoint, for clients of both protocol eras.
+//! `/<s>/mcp`: this server as a native MCP endpoint, for clients of both protocol eras; and
+//! `/mcp`, the aggregate entry's, with the same era rules over its members (`aggregate`).
 //!
 //! - 2026-07-28 (stateless): every request is validated (`Origin`, `_meta`, routing and
 //!   `Mcp-Param-*` headers, version) and answered on its own; methods the era removed are 404.
@@ -34,16 +35,17 @@ use serde_json::{Map, Value, json};
 use spin_sdk::http::{Method, ResponseOutparam};
 
 use crate::Inbound;
+use crate::aggregate;
 use crate::audit::{self, Arguments};
 use crate::authz;
 use crate::clock;
 use crate::respond;
-use crate::settings::Settings;
+use crate::settings::{Settings, Target};
 use crate::spin_io::KvState;
 use crate::upstream::{Upstream, gateway_error};
 
 /// How long a modern client may cache this server's discover and list results.
-const LIST_TTL_MS: u64 = 60_000;
+pub const LIST_TTL_MS: u64 = 60_000;
 
 pub async fn serve(settings: &Settings, inbound: &Inbound, outparam: ResponseOutparam) {
     let origin = inbound.header("origin");
@@ -128,7 +130,7 @@ pub async fn serve(settings: &Settings, inbound: &Inbound, outparam: ResponseOut
     if request.method == METHOD_TOOLS_CALL {
         return tools_call(settings, inbound, &decision, modern, request, outparam).await;
     }
-    let outcome = answer(settings, modern, &request).await;
+    let outcome = answer(settings, inbound, &decision, modern, &request).await;
     respond_outcome(outparam, id, modern, outcome, &extra_headers);
 }
 
@@ -221,13 +223,26 @@ async fn tools_call(
             INVALID_PARAMS,
             "tools/call needs params.name",
         ))),
-        (Ok(arguments), false) => {
-            call_tool(settings, inbound, modern, &name, arguments.clone()).await
-        }
+        (Ok(arguments), false) => match &settings.target {
+            Target::Upstream(_) => {
+                call_tool(settings, inbound, modern, &name, arguments.clone()).await
+            }
+            Target::Aggregate { members } => {
+                let arguments = arguments.clone();
+                aggregate::call_tool(
+                    settings, members, inbound, decision, modern, &name, arguments,
+                )
+                .await
+            }
+        },
         (Err(failure), false) => Err(failure.clone()),
     };
     let status = audit_status(&outcome);
     respond_outcome(outparam, request.id, modern, outcome, &[]);
+    // The member the aggregate called audited the call, as the caller's.
+    if matches!(settings.target, Target::Aggregate { .. }) {
+        return;
+    }
     let empty = Map::new();
     let call = audit::Call {
         decision,
@@ -248,11 +263,11 @@ async fn call_tool(
     arguments: Map<String, Value>,
 ) -> Result<Value, Failure> {
     let upstream = Upstream::new(settings).map_err(Failure::Gateway)?;
-    let client = upstream.client();
-    let tools = client
-        .list_tools()
+    let tools = upstream
+        .tools()
         .await
         .map_err(|e| upstream_failure(settings, modern, e))?;
+    let client = upstream.client();
     let call = prepare_call(&tools.tools, name, arguments).map_err(Failure::Gateway)?;
     if modern {
         let declared = param_headers_of(&call.tool.input_schema).unwrap_or_default();
@@ -288,7 +303,7 @@ fn audit_status(outcome: &Result<Value, Failure>) -> u16 {
 }
 
 #[derive(Clone)]
-enum Failure {
+pub enum Failure {
     /// A JSON-RPC error in a 200 response: the request was understood, the upstream said no.
     Rpc(ErrorObject),
     /// A request the transport rules refuse, with its own HTTP status (2026-07-28 -32020).
@@ -346,7 +361,7 @@ fn rpc_error(
 
 /// An upstream's own JSON-RPC error goes back to the client as it came (in the client's era);
 /// anything else is the gateway's 502/504.
-fn upstream_failure(settings: &Settings, modern: bool, error: UpstreamError) -> Failure {
+pub fn upstream_failure(settings: &Settings, modern: bool, error: UpstreamError) -> Failure {
     match error {
         UpstreamError::JsonRpc {
             code,
@@ -385,8 +400,7 @@ fn server_info(settings: &Settings, upstream: &ServerDescription) -> Implementat
 
 /// What the gateway offers for this server: the upstream's own capabilities, less what it
 /// does not relay (list-change and resource-update notifications, tasks, experimental).
-fn capabilities(upstream: &ServerDescription, modern: bool) -> Value {
-    let offered = &upstream.capabilities;
+fn capabilities(offered: &Value, modern: bool) -> Value {
     let mut capabilities = Map::new();
     for kind in ["tools", "prompts", "resources"] {
         if offered.get(kind).is_some_and(Value::is_object) {
@@ -403,20 +417,53 @@ fn capabilities(upstream: &ServerDescription, modern: bool) -> Value {
     Value::Object(capabilities)
 }
 
-async fn answer(settings: &Settings, modern: bool, request: &Request) -> Result<Value, Failure> {
-    let params = request.params.clone().unwrap_or(Value::Null);
-    let method = request.method.as_str();
-    match method {
-        METHOD_INITIALIZE | METHOD_DISCOVER => {
+/// Who answers at this endpoint, what it offers and its instructions: the upstream's own
+/// (cached), or for the aggregate everything its members may offer.
+async fn describe(
+    settings: &Settings,
+    modern: bool,
+) -> Result<(Implementation, Value, Option<String>), Failure> {
+    match &settings.target {
+        Target::Upstream(_) => {
             let upstream = Upstream::new(settings).map_err(Failure::Gateway)?;
             let description = upstream
                 .client()
                 .discover()
                 .await
                 .map_err(|e| upstream_failure(settings, modern, e))?;
-            let info = server_info(settings, &description);
-            let caps = capabilities(&description, modern);
-            let instructions = description.instructions.clone();
+            Ok((
+                server_info(settings, &description),
+                capabilities(&description.capabilities, modern),
+                description.instructions,
+            ))
+        }
+        Target::Aggregate { .. } => {
+            let mut info = Implementation::new("mcp-gateway", env!("CARGO_PKG_VERSION"));
+            info.extra
+                .insert("title".into(), json!(settings.server_name));
+            let everything =
+                json!({"tools": {}, "prompts": {}, "resources": {}, "completions": {}});
+            Ok((
+                info,
+                capabilities(&everything, modern),
+                Some(aggregate::INSTRUCTIONS.to_owned()),
+            ))
+        }
+    }
+}
+
+async fn answer(
+    settings: &Settings,
+    inbound: &Inbound,
+    decision: &Decision,
+    modern: bool,
+    request: &Request,
+) -> Result<Value, Failure> {
+    let params = request.params.clone().unwrap_or(Value::Null);
+    let method = request.method.as_str();
+    match (method, &settings.target) {
+        (METHOD_INITIALIZE | METHOD_DISCOVER, _) => {
+            let (info, caps, instructions) = describe(settings, modern).await?;
             let result = if modern {
                 let result = inbound::discover_result(
                     &info,
@@ -437,12 +484,14 @@ async fn answer(settings: &Settings, modern: bool, request: &Request) -> Result<
             };
             Ok(result.unwrap_or_default())
         }
-        METHOD_PING | METHOD_LOGGING_SET_LEVEL if !modern => Ok(json!({})),
-        METHOD_TOOLS_LIST => {
+        (METHOD_PING | METHOD_LOGGING_SET_LEVEL, _) if !modern => Ok(json!({})),
+        (_, Target::Aggregate { members }) => {
+            aggregate::answer(settings, members, inbound, decision, modern, request).await
+        }
+        (METHOD_TOOLS_LIST, Target::Upstream(_)) => {
             let upstream = Upstream::new(settings).map_err(Failure::Gateway)?;
             let list = upstream
-                .client()
-                .list_tools()
+                .tools()
                 .await
                 .map_err(|e| upstream_failure(settings, modern, e))?;
             let tools: Vec<Value> = list
@@ -464,7 +513,7 @@ async fn answer(settings: &Settings, modern: bool, request: &Request) -> Result<
                 LIST_TTL_MS,
             ))
         }
-        _ if FORWARDED_METHODS.contains(&method) => {
+        (_, Target::Upstream(_)) if FORWARDED_METHODS.contains(&method) => {
             let upstream = Upstream::new(settings).map_err(Failure::Gateway)?;
             let result = upstream
                 .client()
@@ -478,7 +527,7 @@ async fn answer(settings: &Settings, modern: bool, request: &Request) -> Result<
                 LIST_TTL_MS,
             ))
         }
-        other => Err(Failure::Rpc(ErrorObject::new(
+        (other, Target::Upstream(_)) => Err(Failure::Rpc(ErrorObject::new(
             METHOD_NOT_FOUND,
             format!("method not found: {other}"),
         ))),

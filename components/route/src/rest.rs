@@ -31,8 +31,22 @@ fn method_not_allowed(outparam: ResponseOutparam, allow: &str) {
 async fn tools(settings: &Settings) -> Result<Vec<Tool>, GatewayError> {
     let upstream = Upstream::new(settings)?;
     let list = upstream
-        .client()
-        .list_tools()
+        .tools()
+        .await
+        .map_err(|e| gateway_error(&settings.server_id, e))?;
+    Ok(list.tools)
+}
+
+/// The tools of the public document: the last list cached, even past its expiry (callers who
+/// authenticate refresh it), so that anonymous requests never reach the upstream once it has
+/// been listed; only before the first list is there one fetch.
+async fn public_tools(settings: &Settings) -> Result<Vec<Tool>, GatewayError> {
+    let upstream = Upstream::new(settings)?;
+    if let Some(cached) = upstream.client().cached_tools() {
+        return Ok(cached.tools);
+    }
+    let list = upstream
+        .tools()
         .await
         .map_err(|e| gateway_error(&settings.server_id, e))?;
     Ok(list.tools)
@@ -74,7 +88,7 @@ pub async fn info(settings: &Settings, inbound: &Inbound, outparam: ResponseOutp
     let body = json!({
         "id": settings.server_id,
         "name": settings.server_name,
-        "tier": settings.tier,
+        "tier": settings.tier(),
         "status": "ok",
         "endpoints": {"openapi": format!("{base}/openapi.json"), "mcp": format!("{base}/mcp"), "tools": base},
         "tools": tools.iter().map(|t| json!({
@@ -98,7 +112,12 @@ pub async fn openapi(settings: &Settings, inbound: &Inbound, outparam: ResponseO
     {
         return respond::refusal(outparam, refusal);
     }
-    let tools = match tools(settings).await {
+    let tools = if settings.openapi_public {
+        public_tools(settings).await
+    } else {
+        tools(settings).await
+    };
+    let tools = match tools {
         Ok(tools) => tools,
         Err(error) => return respond::error(outparam, &error, None),
     };
@@ -158,11 +177,11 @@ async fn call_tool(
     arguments: serde_json::Map<String, Value>,
 ) -> Result<Value, GatewayError> {
     let upstream = Upstream::new(settings)?;
-    let client = upstream.client();
-    let tools = client
-        .list_tools()
+    let tools = upstream
+        .tools()
         .await
         .map_err(|e| gateway_error(&settings.server_id, e))?;
+    let client = upstream.client();
     let call = prepare_call(&tools.tools, tool, arguments)?;
     let result = client
         .call_tool(&call.tool.name, Value::Object(call.arguments))

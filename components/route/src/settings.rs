@@ -18,6 +18,9 @@ pub const VAR_ALLOWED_ORIGINS: &str = "allowed_origins";
 /// The largest request body accepted, in bytes (4 MiB when the entry does not set it).
 pub const VAR_MAX_BODY_BYTES: &str = "max_body_bytes";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Set on the aggregate entry only (`/mcp`, `/openapi.json`): comma-separated component ids
+/// of the route entries it combines, each reachable at `http://<id>.spin.internal`.
+pub const VAR_MEMBERS: &str = "members";
 
 const MIN_SECRET_LEN: usize = 32;
 
@@ -29,14 +32,31 @@ pub enum UpstreamAuth {
     Header(String),
 }
 
+/// What this entry fronts.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// One upstream MCP server.
+    Upstream(UpstreamTarget),
+    /// The other route entries (`members`), through their own `/<s>/mcp` and
+    /// `/<s>/openapi.json` with the caller's credentials: each member authorizes, validates and
+    /// audits as if the caller had come to it directly.
+    Aggregate { members: Vec<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct UpstreamTarget {
+    pub tier: String,
+    pub url: String,
+    token: String,
+    pub auth: UpstreamAuth,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The server id (the route prefix); `mcp` for the aggregate entry.
     pub server_id: String,
     pub server_name: String,
-    pub tier: String,
-    pub upstream_url: String,
-    upstream_token: String,
-    pub upstream_auth: UpstreamAuth,
+    pub target: Target,
     pub timeout: std::time::Duration,
     pub gateway_secret: Vec<u8>,
     pub openapi_public: bool,
@@ -71,18 +91,6 @@ impl Settings {
         if gateway_secret.len() < MIN_SECRET_LEN {
             return Err(not_configured("gateway_secret must be at least 32 bytes"));
         }
-        let upstream_auth = match var(VAR_UPSTREAM_AUTH)?.as_str() {
-            "none" => UpstreamAuth::None,
-            "bearer" => UpstreamAuth::Bearer,
-            other => match other.strip_prefix("header:") {
-                Some(name) if !name.is_empty() => UpstreamAuth::Header(name.to_string()),
-                _ => {
-                    return Err(not_configured(
-                        "upstream_auth must be none, bearer or header:<Name>",
-                    ));
-                }
-            },
-        };
         let timeout_secs: f64 = var(VAR_TIMEOUT_SECS)?
             .trim()
             .parse()
@@ -98,43 +106,86 @@ impl Settings {
                 .filter(|bytes: &usize| *bytes > 0)
                 .ok_or_else(|| not_configured("max_body_bytes must be a positive integer"))?,
         };
+        let target = match optional_var(VAR_MEMBERS) {
+            Some(members) => Target::Aggregate {
+                members: comma_list(&members),
+            },
+            None => Target::Upstream(UpstreamTarget::load()?),
+        };
         Ok(Self {
             server_id: var(VAR_SERVER_ID)?,
             server_name: var(VAR_SERVER_NAME)?,
-            tier: var(VAR_TIER)?,
-            upstream_url: var(VAR_UPSTREAM_URL)?,
-            upstream_token: var(VAR_UPSTREAM_TOKEN)?,
-            upstream_auth,
+            target,
             timeout: std::time::Duration::from_secs_f64(timeout_secs),
             gateway_secret,
             openapi_public: var(VAR_OPENAPI_PUBLIC)?.trim().eq_ignore_ascii_case("true"),
             public_url: var(VAR_PUBLIC_URL)?.trim_end_matches('/').to_string(),
             allowed_origins: optional_var(VAR_ALLOWED_ORIGINS)
-                .map(|list| {
-                    list.split(',')
-                        .map(str::trim)
-                        .filter(|origin| !origin.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
+                .map(|list| comma_list(&list))
                 .unwrap_or_default(),
             max_body_bytes,
         })
     }
 
+    /// The gateway's public base URL, if it may be told (see `gateway_core::public_url`).
+    pub fn base_url(&self, full_url: &str) -> Option<String> {
+        gateway_core::public_url::base_url(&self.public_url, full_url)
+    }
+
+    pub fn tier(&self) -> &str {
+        match &self.target {
+            Target::Upstream(target) => &target.tier,
+            Target::Aggregate { .. } => "aggregate",
+        }
+    }
+
+    /// Where this entry's MCP endpoint is: `/<s>/mcp`, or `/mcp` for the aggregate.
+    pub fn mcp_path(&self) -> String {
+        match self.target {
+            Target::Upstream(_) => format!("/{}/mcp", self.server_id),
+            Target::Aggregate { .. } => "/mcp".to_owned(),
+        }
+    }
+}
+
+fn comma_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl UpstreamTarget {
+    fn load() -> Result<Self, GatewayError> {
+        let auth = match var(VAR_UPSTREAM_AUTH)?.as_str() {
+            "none" => UpstreamAuth::None,
+            "bearer" => UpstreamAuth::Bearer,
+            other => match other.strip_prefix("header:") {
+                Some(name) if !name.is_empty() => UpstreamAuth::Header(name.to_string()),
+                _ => {
+                    return Err(not_configured(
+                        "upstream_auth must be none, bearer or header:<Name>",
+                    ));
+                }
+            },
+        };
+        Ok(Self {
+            tier: var(VAR_TIER)?,
+            url: var(VAR_UPSTREAM_URL)?,
+            token: var(VAR_UPSTREAM_TOKEN)?,
+            auth,
+        })
+    }
+
     /// The header carrying the upstream credential; 503 when the server needs one and has none.
     pub fn credential_headers(&self) -> Result<Vec<(String, String)>, GatewayError> {
-        let token = self.upstream_token.trim();
-        match &self.upstream_auth {
+        let token = self.token.trim();
+        match &self.auth {
             UpstreamAuth::None => Ok(Vec::new()),
             _ if token.is_empty() => Err(not_configured("no upstream credential is set")),
             UpstreamAuth::Bearer => Ok(vec![("authorization".into(), format!("Bearer {token}"))]),
             UpstreamAuth::Header(name) => Ok(vec![(name.clone(), token.to_string())]),
         }
-    }
-
-    /// The gateway's public base URL, if it may be told (see `gateway_core::public_url`).
-    pub fn base_url(&self, full_url: &str) -> Option<String> {
-        gateway_core::public_url::base_url(&self.public_url, full_url)
     }
 }

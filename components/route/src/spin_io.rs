@@ -1,5 +1,5 @@
 //! The I/O mcp-proto's upstream client needs, done with Spin: outbound HTTP (with an overall
-//! deadline) and the key-value store every instance shares.
+//! deadline; also the aggregate's `GET`s of member documents) and the key-value store every instance shares.
 
 use mcp_proto::transport::{HttpRequest, HttpResponse, HttpTransport, StateStore, TransportError};
 use spin_sdk::http::{Method, Request, Response, SendError, send};
@@ -11,34 +11,43 @@ pub struct SpinTransport;
 
 impl HttpTransport for SpinTransport {
     async fn post(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let mut builder = Request::builder();
-        builder.method(Method::Post).uri(request.url.as_str());
-        for (name, value) in &request.headers {
-            builder.header(name.as_str(), value.as_str());
-        }
-        let outgoing = builder.body(request.body).build();
-        let sent = send::<_, Response>(outgoing);
-        let result = match request.timeout_ms {
-            Some(ms) => clock::within(std::time::Duration::from_millis(ms), sent)
-                .await
-                .ok_or(TransportError::Timeout)?,
-            None => sent.await,
-        };
-        let response = result.map_err(classify)?;
-        Ok(HttpResponse {
-            status: *response.status(),
-            headers: response
-                .headers()
-                .map(|(name, value)| {
-                    (
-                        name.to_string(),
-                        value.as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect(),
-            body: response.into_body(),
-        })
+        exchange(Method::Post, request).await
     }
+}
+
+/// `GET url` with `headers`, within `timeout_ms`.
+pub async fn get(request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    exchange(Method::Get, request).await
+}
+
+async fn exchange(method: Method, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    let mut builder = Request::builder();
+    builder.method(method).uri(request.url.as_str());
+    for (name, value) in &request.headers {
+        builder.header(name.as_str(), value.as_str());
+    }
+    let outgoing = builder.body(request.body).build();
+    let sent = send::<_, Response>(outgoing);
+    let result = match request.timeout_ms {
+        Some(ms) => clock::within(std::time::Duration::from_millis(ms), sent)
+            .await
+            .ok_or(TransportError::Timeout)?,
+        None => sent.await,
+    };
+    let response = result.map_err(classify)?;
+    Ok(HttpResponse {
+        status: *response.status(),
+        headers: response
+            .headers()
+            .map(|(name, value)| {
+                (
+                    name.to_string(),
+                    value.as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        body: response.into_body(),
+    })
 }
 
 fn classify(error: SendError) -> TransportError {

@@ -1,31 +1,77 @@
-//! The upstream MCP server of this route, through mcp-proto's client.
+//! The upstream MCP servers of this entry, through mcp-proto's client: the one server a route
+//! entry fronts, or (aggregate) a member route entry reached by service chaining.
 
+use auth_core::Credentials;
 use gateway_core::GatewayError;
+use gateway_core::server_status::{ServerStatus, StatusFact, fact_key};
+use mcp_proto::transport::StateStore;
 use mcp_proto::types::Implementation;
-use mcp_proto::upstream::{UpstreamClient, UpstreamConfig, UpstreamError};
+use mcp_proto::upstream::{ToolList, UpstreamClient, UpstreamConfig, UpstreamError};
 
 use crate::clock;
-use crate::settings::Settings;
+use crate::settings::{Settings, Target};
 use crate::spin_io::{KvState, SpinTransport};
 
 pub struct Upstream {
     transport: SpinTransport,
     store: KvState,
     config: UpstreamConfig,
+    /// The server whose status this upstream's tool lists tell the catalog (own upstream only).
+    reports_for: Option<String>,
 }
 
 impl Upstream {
+    /// The server this route entry fronts, with its credential.
     pub fn new(settings: &Settings) -> Result<Self, GatewayError> {
-        Ok(Self {
+        let Target::Upstream(target) = &settings.target else {
+            return Err(GatewayError::NotFound);
+        };
+        let headers = target.credential_headers().inspect_err(|error| {
+            record_status(&KvState::open(), &settings.server_id, error);
+        })?;
+        let mut upstream = Self::with(target.url.clone(), headers, settings);
+        upstream.reports_for = Some(settings.server_id.clone());
+        Ok(upstream)
+    }
+
+    /// Member `id` of the aggregate, as the caller: its own `/<id>/mcp`, presented with the
+    /// caller's credentials (the client's cached state is therefore the caller's own).
+    pub fn member(settings: &Settings, id: &str, credentials: &Credentials) -> Self {
+        let headers = credentials
+            .headers()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        Self::with(member_url(id, "mcp"), headers, settings)
+    }
+
+    fn with(url: String, extra_headers: Vec<(String, String)>, settings: &Settings) -> Self {
+        Self {
             transport: SpinTransport,
             store: KvState::open(),
             config: UpstreamConfig {
-                url: settings.upstream_url.clone(),
-                extra_headers: settings.credential_headers()?,
+                url,
+                extra_headers,
                 client_info: Implementation::new("mcp-gateway", env!("CARGO_PKG_VERSION")),
                 timeout_ms: Some(settings.timeout.as_millis() as u64),
             },
-        })
+            reports_for: None,
+        }
+    }
+
+    /// The upstream's tools (cached); a refresh or a failure is recorded for the catalog.
+    pub async fn tools(&self) -> Result<ToolList, UpstreamError> {
+        let list = self.client().list_tools().await;
+        if let Some(server) = &self.reports_for {
+            match &list {
+                Ok(list) if list.fetched => save_status(&self.store, server, ServerStatus::Ok),
+                Ok(_) => {}
+                Err(error) => {
+                    record_status(&self.store, server, &GatewayError::from(error.clone()))
+                }
+            }
+        }
+        list
     }
 
     pub fn client(&self) -> UpstreamClient<'_, SpinTransport, KvState> {
@@ -36,6 +82,27 @@ impl Upstream {
             clock::now_ms(),
         )
     }
+}
+
+fn record_status(store: &KvState, server: &str, error: &GatewayError) {
+    if let Some(status) = ServerStatus::of_error(error) {
+        save_status(store, server, status);
+    }
+}
+
+fn save_status(store: &KvState, server: &str, status: ServerStatus) {
+    let fact = StatusFact {
+        status,
+        checked_ms: clock::now_ms(),
+    };
+    if let Ok(bytes) = serde_json::to_vec(&fact) {
+        store.set(&fact_key(server), &bytes);
+    }
+}
+
+/// `http://<id>.spin.internal/<id>/<tail>`: a member route entry's endpoint by service chaining.
+pub fn member_url(id: &str, tail: &str) -> String {
+    format!("http://{id}.spin.internal/{id}/{tail}")
 }
 
 /// An upstream failure as the caller sees it; the details go to the log.

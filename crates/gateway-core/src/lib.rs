@@ -4,6 +4,7 @@
 //! No Spin, no tokio: builds for the host and for `wasm32-wasip2`. MCP values are mcp-proto's
 //! types; every surface calls tools through [`pipeline`].
 
+pub mod aggregate;
 pub mod args;
 pub mod error;
 pub mod openapi;
@@ -12,6 +13,7 @@ pub mod pipeline;
 pub mod public_url;
 pub mod result;
 pub mod schema;
+pub mod server_status;
 pub mod session;
 
 pub use error::GatewayError;

@@ -136,28 +136,33 @@ pub fn server_document(base_url: &str, server: &ServerTools) -> Value {
     )
 }
 
-/// The combined document of `GET /openapi.json`: every tool of `servers`, at `/<s>/<tool>`.
-pub fn catalog_document(base_url: &str, info: &DocumentInfo, servers: &[ServerTools]) -> Value {
-    let per_server: Vec<(&ServerTools, Vec<RestTool>)> = servers
-        .iter()
-        .map(|server| (server, rest_tools(server.tools)))
-        .collect();
-    let ids = assign_operation_ids(
-        per_server
-            .iter()
-            .flat_map(|(server, tools)| tools.iter().map(|tool| (server.id, tool.name))),
-    );
-    let mut paths = Map::new();
+/// The combined document of `GET /openapi.json`, from the servers' own documents (as
+/// [`server_document`] writes them): every operation at `/<s>/<tool>`, tagged with its server,
+/// operation ids settled across all servers ([`assign_operation_ids`]), so an id differs from
+/// the server's own only where two servers' ids would collide.
+pub fn merge_documents(base_url: &str, info: &DocumentInfo, servers: &[(&str, &Value)]) -> Value {
+    let mut operations = Vec::new();
     let mut tags = Vec::new();
-    for (server, tools) in &per_server {
-        tags.push(tag(server));
-        for tool in tools {
-            let id = &ids[&(server.id.to_owned(), tool.name.to_owned())];
-            paths.insert(
-                format!("/{}/{}", server.id, tool.name),
-                tool.path_item(id, server.id),
-            );
+    for &(server, document) in servers {
+        let mut tag = json!({ "name": server });
+        if let Some(title) = document["info"]["title"].as_str().filter(|t| !t.is_empty()) {
+            tag["description"] = Value::from(title);
         }
+        tags.push(tag);
+        for (path, item) in document["paths"].as_object().into_iter().flatten() {
+            if let Some(tool) = path.strip_prefix('/') {
+                operations.push((server, tool, item));
+            }
+        }
+    }
+    let ids = assign_operation_ids(operations.iter().map(|&(server, tool, _)| (server, tool)));
+    let mut paths = Map::new();
+    for (server, tool, item) in operations {
+        let mut item = item.clone();
+        if let Some(post) = item.get_mut("post") {
+            post["operationId"] = Value::from(ids[&(server.to_owned(), tool.to_owned())].clone());
+        }
+        paths.insert(format!("/{server}/{tool}"), item);
     }
     let base = match base_url.trim_end_matches('/') {
         "" => "/",
@@ -186,17 +191,6 @@ fn document(
         document["tags"] = Value::Array(tags);
     }
     document
-}
-
-fn tag(server: &ServerTools) -> Value {
-    let mut tag = json!({ "name": server.id });
-    let description = [server.info.description, server.info.title]
-        .into_iter()
-        .find(|text| !text.is_empty());
-    if let Some(description) = description {
-        tag["description"] = Value::from(description);
-    }
-    tag
 }
 
 /// A tool as the REST surface publishes it.
@@ -466,6 +460,15 @@ mod tests {
         );
     }
 
+    fn merged(base_url: &str, info: &DocumentInfo, servers: &[ServerTools]) -> Value {
+        let documents: Vec<(&str, Value)> = servers
+            .iter()
+            .map(|server| (server.id, server_document(base_url, server)))
+            .collect();
+        let documents: Vec<(&str, &Value)> = documents.iter().map(|(id, d)| (*id, d)).collect();
+        merge_documents(base_url, info, &documents)
+    }
+
     #[test]
     fn catalog_prefixes_paths_and_keeps_ids_unique_across_servers() {
         let first = vec![tool("b_c"), tool("echo")];
@@ -487,7 +490,7 @@ mod tests {
             version: "0.1.0",
             description: "",
         };
-        let document = catalog_document("", &catalog_info, &servers);
+        let document = merged("", &catalog_info, &servers);
         assert_eq!(document["servers"], json!([{ "url": "/" }]));
         assert!(document["info"].get("description").is_none());
         let paths = document["paths"].as_object().unwrap();
@@ -501,7 +504,7 @@ mod tests {
         assert_eq!(ids.len(), 4);
         assert_eq!(
             document["tags"],
-            json!([{ "name": "a", "description": "Test server" }, { "name": "a_b", "description": "Test server" }])
+            json!([{ "name": "a", "description": "Everything" }, { "name": "a_b", "description": "Everything" }])
         );
     }
 
@@ -521,7 +524,7 @@ mod tests {
                 tools: &linear,
             },
         ];
-        let catalog = catalog_document("", &info(), &servers);
+        let catalog = merged("", &info(), &servers);
         for server in &servers {
             let own = server_document("", server);
             for (path, item) in own["paths"].as_object().unwrap() {

@@ -5,7 +5,8 @@
 //! cannot leave its server: `.`/`..` segments (also percent-encoded), encoded `/` or `\`,
 //! empty segments (`//`), backslashes, control and non-ASCII characters, and double encoding
 //! are all refused with 400. The two must also agree: the full path must be `.../<s>` followed
-//! by the path info, so a rewrite in between cannot smuggle a different route in.
+//! by the path info, so a rewrite in between cannot smuggle a different route in (a chained
+//! request's path info is the whole path, `/<s>/...`).
 //!
 //! Methods are the caller's business: this module only names the route.
 
@@ -41,12 +42,21 @@ impl RoutePath {
         let info = strip_query(path_info);
         check_raw_path(full_path)?;
         check_raw_path(info)?;
-        let server_prefix = full_path
-            .strip_suffix(info)
-            .filter(|prefix| prefix.ends_with(&format!("/{server}")));
-        if server_prefix.is_none() {
-            return Err(bad("the path does not match the route"));
-        }
+        let prefix = format!("/{server}");
+        let info = match info.strip_prefix(&prefix) {
+            // Service chaining (the aggregate calling a member) is Spin's synthetic `/...`
+            // match: the path info is the whole path, the server's prefix included.
+            Some(rest) if info == full_path && (rest.is_empty() || rest.starts_with('/')) => rest,
+            _ => {
+                let server_prefix = full_path
+                    .strip_suffix(info)
+                    .filter(|before| before.ends_with(&prefix));
+                if server_prefix.is_none() {
+                    return Err(bad("the path does not match the route"));
+                }
+                info
+            }
+        };
 
         let rest = info.strip_prefix('/').unwrap_or(info);
         if rest.is_empty() {
@@ -61,6 +71,15 @@ impl RoutePath {
             MCP_SEGMENT => Ok(Self::Mcp),
             name if is_tool_name(name) => Ok(Self::Tool(segment)),
             _ => Err(bad("invalid tool name")),
+        }
+    }
+
+    /// Routes a request to the aggregate entry, which serves exactly `/mcp` and `/openapi.json`.
+    pub fn parse_aggregate(full_url: &str) -> Result<Self, GatewayError> {
+        match path_of_url(full_url)? {
+            "/mcp" => Ok(Self::Mcp),
+            "/openapi.json" => Ok(Self::OpenApi),
+            _ => Err(GatewayError::NotFound),
         }
     }
 }
@@ -140,6 +159,16 @@ fn decode(segment: &str) -> Result<String, GatewayError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_aggregate_serves_its_two_paths_only() {
+        let parse = RoutePath::parse_aggregate;
+        assert_eq!(parse("http://gw/mcp"), Ok(RoutePath::Mcp));
+        assert_eq!(parse("http://gw/openapi.json?x=1"), Ok(RoutePath::OpenApi));
+        assert_eq!(parse("/mcp"), Ok(RoutePath::Mcp));
+        assert_eq!(parse("http://gw/mcp/x"), Err(GatewayError::NotFound));
+        assert_eq!(parse("http://gw/"), Err(GatewayError::NotFound));
+    }
 
     /// Routes `/<s><info>` for server `github`, as Spin would hand it over.
     fn route(info: &str) -> Result<RoutePath, GatewayError> {
@@ -300,6 +329,18 @@ mod tests {
         assert_bad(result);
         let result = RoutePath::parse("github", "", "http://gw.test/github?x=/y");
         assert_eq!(result, Ok(RoutePath::Info));
+    }
+
+    #[test]
+    fn a_chained_request_carries_the_whole_path_as_path_info() {
+        let chained =
+            |path: &str| RoutePath::parse("github", path, &format!("http://localhost{path}"));
+        assert_eq!(chained("/github/mcp"), Ok(RoutePath::Mcp));
+        assert_eq!(chained("/github/openapi.json"), Ok(RoutePath::OpenApi));
+        assert_eq!(chained("/github"), Ok(RoutePath::Info));
+        assert_bad(chained("/linear/mcp"));
+        assert_bad(chained("/githubx/mcp"));
+        assert_bad(chained("/github/../linear/mcp"));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use gateway_core::openapi::{
-    DocumentInfo, MAX_OPERATION_ID_LEN, OPERATION_ID_PATTERN, ServerTools, catalog_document,
+    DocumentInfo, MAX_OPERATION_ID_LEN, OPERATION_ID_PATTERN, ServerTools, merge_documents,
     server_document,
 };
 use serde_json::{Value, json};
@@ -304,7 +304,12 @@ fn documents_validate_and_suit_open_webui() {
         "operation ids repeat across servers: {all_ids:?}"
     );
 
-    let catalog = catalog_document("", &info("MCP Gateway"), &servers);
+    let documents: Vec<(&str, Value)> = servers
+        .iter()
+        .map(|server| (server.id, server_document("", server)))
+        .collect();
+    let documents: Vec<(&str, &Value)> = documents.iter().map(|(id, d)| (*id, d)).collect();
+    let catalog = merge_documents("", &info("MCP Gateway"), &documents);
     spec_validator("catalog", &catalog).unwrap_or_else(|report| panic!("catalog: {report}"));
     let catalog_ids = assert_open_webui_ready("catalog", &catalog);
     let catalog_ids: BTreeSet<&String> = catalog_ids.iter().collect();

@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod gateway;
+pub mod mcp;
 pub mod peers;
 
 use std::sync::OnceLock;

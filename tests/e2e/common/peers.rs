@@ -17,11 +17,16 @@ pub struct Demo {
 
 impl Demo {
     pub fn start(era: Era, sse: bool) -> Self {
+        Self::with_tools_ttl(era, sse, 0)
+    }
+
+    /// A server whose 2026-07-28 `tools/list` results say `ttlMs: tools_ttl_ms` (0: unset).
+    pub fn with_tools_ttl(era: Era, sse: bool, tools_ttl_ms: u64) -> Self {
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             era,
             sse,
-            tools_ttl_ms: 0,
+            tools_ttl_ms,
         };
         let (addr, task) = rt()
             .block_on(demo_mcp_server::serve(config))

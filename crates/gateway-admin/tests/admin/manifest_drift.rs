@@ -9,7 +9,8 @@ use crate::common::TestDb;
 /// server id → (display name, tier).
 type Servers = BTreeMap<String, (String, String)>;
 
-/// The route components of the manifest: every component with a `server_id` variable.
+/// The route components of the manifest: every component with a `server_id` variable, but the
+/// aggregate (it has `members`, and fronts no server of its own).
 fn manifest_servers(text: &str) -> Servers {
     let manifest: toml::Table = text.parse().expect("spin.toml parses");
     let components = manifest["component"].as_table().expect("[component] table");
@@ -17,6 +18,9 @@ fn manifest_servers(text: &str) -> Servers {
         .values()
         .filter_map(|component| {
             let variables = component.get("variables")?.as_table()?;
+            if variables.contains_key("members") {
+                return None;
+            }
             let field = |name: &str| {
                 variables
                     .get(name)
@@ -112,4 +116,44 @@ async fn a_renamed_or_retiered_server_is_drift() {
     let found = drift(&manifest_servers(&retiered), &seeded);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("sentry: spin.toml says"), "{found:?}");
+}
+
+/// The aggregate entry's `members` and the hosts it may chain to: sorted server ids each.
+fn aggregate_members(text: &str) -> (Vec<String>, Vec<String>) {
+    let manifest: toml::Table = text.parse().expect("spin.toml parses");
+    let aggregate = &manifest["component"]["aggregate"];
+    let mut members: Vec<String> = aggregate["variables"]["members"]
+        .as_str()
+        .expect("members")
+        .split(',')
+        .map(|id| id.trim().to_owned())
+        .collect();
+    let mut chained: Vec<String> = aggregate["allowed_outbound_hosts"]
+        .as_array()
+        .expect("allowed_outbound_hosts")
+        .iter()
+        .filter_map(|host| host.as_str()?.strip_prefix("http://"))
+        .filter_map(|host| host.strip_suffix(".spin.internal"))
+        .filter(|id| *id != "auth")
+        .map(str::to_owned)
+        .collect();
+    members.sort();
+    chained.sort();
+    (members, chained)
+}
+
+#[test]
+fn the_aggregate_has_every_server_as_a_member_and_may_reach_each() {
+    let text = spin_toml();
+    let servers: Vec<String> = manifest_servers(&text).into_keys().collect();
+    let (members, chained) = aggregate_members(&text);
+    assert_eq!(members, servers, "members of the aggregate");
+    assert_eq!(chained, servers, "hosts the aggregate may chain to");
+
+    let without_demo = text.replace(",demo\"", "\"");
+    assert_ne!(
+        aggregate_members(&without_demo).0,
+        servers,
+        "the test can fail"
+    );
 }

@@ -157,6 +157,8 @@ pub struct ToolList {
     pub tools: Vec<Tool>,
     pub cache_scope: CacheScope,
     pub expires_at_ms: u64,
+    /// Fetched from the upstream by this call (not served from the cache).
+    pub fetched: bool,
 }
 
 /// Headers that route a modern request.
@@ -202,14 +204,20 @@ impl<'a, T: HttpTransport, S: StateStore> UpstreamClient<'a, T, S> {
     /// All tools (every page), from the cache while it is fresh. Tools with invalid
     /// `x-mcp-header` annotations are left out, as the 2026-07-28 spec requires.
     pub async fn list_tools(&self) -> Result<ToolList, UpstreamError> {
-        match self.state.tools() {
-            Some(cached) if cached.expires_ms > self.now_ms => Ok(ToolList {
-                tools: cached.tools,
-                cache_scope: cached.cache_scope,
-                expires_at_ms: cached.expires_ms,
-            }),
+        match self.cached_tools() {
+            Some(cached) if cached.expires_at_ms > self.now_ms => Ok(cached),
             _ => self.fetch_tools().await,
         }
+    }
+
+    /// The last tool list fetched, even past its expiry; never a request.
+    pub fn cached_tools(&self) -> Option<ToolList> {
+        self.state.tools().map(|cached| ToolList {
+            tools: cached.tools,
+            cache_scope: cached.cache_scope,
+            expires_at_ms: cached.expires_ms,
+            fetched: false,
+        })
     }
 
     pub async fn call_tool(
@@ -314,6 +322,7 @@ impl<'a, T: HttpTransport, S: StateStore> UpstreamClient<'a, T, S> {
                     tools: cached.tools,
                     cache_scope,
                     expires_at_ms: cached.expires_ms,
+                    fetched: true,
                 });
             }
         }

@@ -271,6 +271,11 @@ async fn modern_upstream_is_detected_without_initialize_and_stamps_every_request
     );
     assert_eq!(tools.cache_scope, CacheScope::Public);
     assert_eq!(tools.expires_at_ms, NOW + 5000);
+    assert!(tools.fetched);
+    assert!(
+        !first.list_tools().await.unwrap().fetched,
+        "the second list comes from the cache"
+    );
     assert!(
         upstream
             .sent
@@ -726,8 +731,16 @@ async fn the_tool_list_is_cached_for_its_ttl_and_paged_with_cursors() {
         .list_tools()
         .await
         .unwrap();
-    assert_eq!(cached, tools);
+    assert_eq!((cached.tools, cached.fetched), (tools.tools.clone(), false));
     assert!(upstream.methods().is_empty());
+    let stale = client(&upstream, &store, NOW + 9000)
+        .cached_tools()
+        .unwrap();
+    assert_eq!(
+        stale.tools, tools.tools,
+        "past its expiry, still the last list"
+    );
+    assert!(upstream.methods().is_empty(), "cached_tools never asks");
     client(&upstream, &store, NOW + 9000)
         .list_tools()
         .await
