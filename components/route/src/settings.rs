@@ -9,6 +9,8 @@ pub const VAR_TIER: &str = "tier";
 pub const VAR_UPSTREAM_URL: &str = "upstream_url";
 pub const VAR_UPSTREAM_TOKEN: &str = "upstream_token";
 pub const VAR_UPSTREAM_AUTH: &str = "upstream_auth";
+/// The shared secret of `bridges/mcp-bridge`; read by the bridge tiers only.
+pub const VAR_BRIDGE_SECRET: &str = "bridge_secret";
 pub const VAR_TIMEOUT_SECS: &str = "timeout_secs";
 pub const VAR_GATEWAY_SECRET: &str = "gateway_secret";
 pub const VAR_OPENAPI_PUBLIC: &str = "openapi_public";
@@ -20,6 +22,10 @@ pub const VAR_MAX_BODY_BYTES: &str = "max_body_bytes";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 const MIN_SECRET_LEN: usize = 32;
+/// The tiers served through `bridges/mcp-bridge`.
+const BRIDGE_TIERS: [&str; 2] = ["sse", "stdio"];
+/// The header the bridge checks (`bridges/mcp-bridge/src/http.rs`).
+const BRIDGE_SECRET_HEADER: &str = "x-bridge-secret";
 
 /// How the upstream credential is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +43,8 @@ pub struct Settings {
     pub upstream_url: String,
     upstream_token: String,
     pub upstream_auth: UpstreamAuth,
+    /// `Some` for a bridge tier, whose every request carries it; empty when not configured.
+    bridge_secret: Option<String>,
     pub timeout: std::time::Duration,
     pub gateway_secret: Vec<u8>,
     pub openapi_public: bool,
@@ -98,13 +106,19 @@ impl Settings {
                 .filter(|bytes: &usize| *bytes > 0)
                 .ok_or_else(|| not_configured("max_body_bytes must be a positive integer"))?,
         };
+        let tier = var(VAR_TIER)?;
+        // Never read for other tiers: the bridge's secret must not reach a third-party upstream.
+        let bridge_secret = BRIDGE_TIERS
+            .contains(&tier.as_str())
+            .then(|| optional_var(VAR_BRIDGE_SECRET).unwrap_or_default());
         Ok(Self {
             server_id: var(VAR_SERVER_ID)?,
             server_name: var(VAR_SERVER_NAME)?,
-            tier: var(VAR_TIER)?,
+            tier,
             upstream_url: var(VAR_UPSTREAM_URL)?,
             upstream_token: var(VAR_UPSTREAM_TOKEN)?,
             upstream_auth,
+            bridge_secret,
             timeout: std::time::Duration::from_secs_f64(timeout_secs),
             gateway_secret,
             openapi_public: var(VAR_OPENAPI_PUBLIC)?.trim().eq_ignore_ascii_case("true"),
@@ -122,15 +136,27 @@ impl Settings {
         })
     }
 
-    /// The header carrying the upstream credential; 503 when the server needs one and has none.
+    /// The headers carrying the upstream credential and, on a bridge tier, the bridge secret;
+    /// 503 when the server needs either and has none (never a request without them).
     pub fn credential_headers(&self) -> Result<Vec<(String, String)>, GatewayError> {
         let token = self.upstream_token.trim();
-        match &self.upstream_auth {
-            UpstreamAuth::None => Ok(Vec::new()),
-            _ if token.is_empty() => Err(not_configured("no upstream credential is set")),
-            UpstreamAuth::Bearer => Ok(vec![("authorization".into(), format!("Bearer {token}"))]),
-            UpstreamAuth::Header(name) => Ok(vec![(name.clone(), token.to_string())]),
+        let mut headers = match &self.upstream_auth {
+            UpstreamAuth::None => Vec::new(),
+            _ if token.is_empty() => return Err(not_configured("no upstream credential is set")),
+            UpstreamAuth::Bearer => vec![("authorization".into(), format!("Bearer {token}"))],
+            UpstreamAuth::Header(name) => vec![(name.clone(), token.to_string())],
+        };
+        if let Some(secret) = &self.bridge_secret {
+            let secret = secret.trim();
+            if secret.is_empty() {
+                return Err(not_configured(&format!(
+                    "the bridge secret ({VAR_BRIDGE_SECRET}) is not set, and the {} tier's bridge refuses requests without it",
+                    self.tier
+                )));
+            }
+            headers.push((BRIDGE_SECRET_HEADER.into(), secret.to_string()));
         }
+        Ok(headers)
     }
 
     /// The gateway's public base URL, if it may be told (see `gateway_core::public_url`).
