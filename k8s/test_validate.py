@@ -5,6 +5,7 @@ $MCPGW_PYTHON -m unittest discover -s k8s -p 'test_*.py'
 
 import copy
 import dataclasses
+import json
 import tempfile
 import unittest
 from pathlib import Path
@@ -426,6 +427,73 @@ class Drift(unittest.TestCase):
         objs = rendered("aks")
         del config_map(objs, "mcp-bridge-env")["data"]["SONARQUBE_URL"]
         self.assertProblem(v.check_bridge_env, objs, "uses ${SONARQUBE_URL}, which its environment lacks")
+
+    # the bridge's shared secret
+    def bridge_config(self, objs) -> dict:
+        return json.loads(config_map(objs, "mcp-bridge-config")["data"][v.BRIDGE_CONFIG_KEY])
+
+    def set_bridge_config(self, objs, config: dict):
+        config_map(objs, "mcp-bridge-config")["data"][v.BRIDGE_CONFIG_KEY] = json.dumps(config)
+
+    def bridge_env(self, objs, name: str) -> dict:
+        container = find(objs, "Deployment", "mcp-bridge")["spec"]["template"]["spec"]["containers"][0]
+        return next(env for env in container["env"] if env["name"] == name)
+
+    def test_bridge_and_gateway_secret_from_different_keys(self):
+        for overlay in ("aks", "split"):
+            with self.subTest(overlay=overlay):
+                objs = rendered(overlay)
+                self.bridge_env(objs, "BRIDGE_SECRET")["valueFrom"]["secretKeyRef"]["key"] = "gateway_secret"
+                self.assertProblem(
+                    v.check_bridge_secret,
+                    objs,
+                    "variable bridge_secret comes from mcp-gateway-secrets/bridge_secret, the bridge's "
+                    "sharedSecret from mcp-gateway-secrets/gateway_secret",
+                )
+
+    def test_gateway_bridge_secret_from_another_secret(self):
+        objs = rendered("local")
+        variable(find(objs, "SpinApp", "mcp-gateway"), "bridge_secret")["valueFrom"]["secretKeyRef"][
+            "name"
+        ] = "mcp-bridge-secrets"
+        self.assertProblem(
+            v.check_bridge_secret, objs, "variable bridge_secret comes from mcp-bridge-secrets/bridge_secret"
+        )
+
+    def test_bridge_secret_that_may_be_left_out(self):
+        objs = rendered("aks")
+        self.bridge_env(objs, "BRIDGE_SECRET")["valueFrom"]["secretKeyRef"]["optional"] = True
+        self.assertProblem(
+            v.check_bridge_secret, objs, "env BRIDGE_SECRET (sharedSecret) must come from a non-optional"
+        )
+
+    def test_bridge_opened_by_its_config(self):
+        objs = rendered("aks")
+        config = self.bridge_config(objs)
+        del config["bridge"]["sharedSecret"]
+        config["bridge"]["allowUnauthenticated"] = True
+        self.set_bridge_config(objs, config)
+        problems = v.check_bridge_secret(objs, INPUTS)
+        self.assertIn("Deployment/mcp-bridge: servers.json sets allowUnauthenticated", problems)
+        self.assertIn("Deployment/mcp-bridge: servers.json sharedSecret must be one ${VAR}", problems)
+
+    def test_bridge_secret_written_into_the_config(self):
+        objs = rendered("aks")
+        config = self.bridge_config(objs)
+        config["bridge"]["sharedSecret"] = "0123456789abcdef0123456789abcdef"
+        self.set_bridge_config(objs, config)
+        self.assertProblem(v.check_bridge_secret, objs, "sharedSecret must be one ${VAR}")
+
+    def test_bridge_tier_route_that_does_not_send_the_secret(self):
+        spin = copy.deepcopy(INPUTS.spin)
+        del spin.components["sonarqube"].variables["bridge_secret"]
+        spin.components["sentry"].variables["tier"] = "http"
+        problems = v.check_bridge_secret(rendered("split"), inputs_with(spin=spin))
+        self.assertIn(
+            'SpinApp/mcp-gateway-rest: sonarqube routes to the bridge without bridge_secret = "{{ bridge_secret }}"',
+            problems,
+        )
+        self.assertTrue(any("sentry routes to the bridge, but its tier 'http'" in p for p in problems), problems)
 
     # Dockerfiles
     def test_pod_user_differs_from_the_image_user(self):

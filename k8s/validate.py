@@ -57,6 +57,10 @@ NGINX = "nginx.ingress.kubernetes.io/"
 STREAM_READ_TIMEOUT_SECS = 3600
 CLUSTER_HOST = re.compile(r"^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$")
 BRIDGE_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# The Spin variable the bridge tiers send as X-Bridge-Secret, and those tiers
+# (components/route/src/settings.rs).
+BRIDGE_SECRET = "bridge_secret"
+BRIDGE_TIERS = ("sse", "stdio")
 SPIN_TEMPLATE = re.compile(r"\{\{\s*([a-z0-9_]+)\s*\}\}")
 
 # Which pods may open connections to which: protected pods are chosen by the Service in front of
@@ -970,6 +974,12 @@ def bridge_servers(objs) -> dict[str, dict] | None:
     return None
 
 
+def routes_to_bridge(component: Component, values: dict[str, str]) -> bool:
+    template = component.variables.get("upstream_url")
+    match = CLUSTER_HOST.match(urlsplit(expand(template, values)).hostname or "") if template else None
+    return bool(match) and match.group(1) == BRIDGE_SERVICE
+
+
 def check_upstream_urls(objs, inputs):
     """In-cluster upstream URLs name rendered Services and ports; bridge paths name bridge servers."""
     problems = []
@@ -1041,6 +1051,67 @@ def check_bridge_env(objs, inputs):
             f"{ident(deployment)}: {BRIDGE_CONFIG_KEY} uses ${{{var}}}, which its environment lacks"
             for var in sorted(wanted - provided)
         ]
+    return problems
+
+
+def secret_source(variable: dict | None) -> str | None:
+    """`Secret/key` of a SpinApp variable or container env entry, if it comes from a Secret."""
+    ref = ((variable or {}).get("valueFrom") or {}).get("secretKeyRef")
+    return None if ref is None or ref.get("optional") else f"{ref['name']}/{ref['key']}"
+
+
+def check_bridge_secret(objs, inputs):
+    """The bridge is closed, and every SpinApp that routes to it sends the secret it requires:
+    the bridge's sharedSecret and the SpinApp's bridge_secret come from the same Secret key."""
+    servers = bridge_servers(objs)
+    deployment = next(
+        (d for d in of_kind(objs, "Deployment") if d["metadata"]["name"] == BRIDGE_SERVICE), None
+    )
+    if servers is None or deployment is None:
+        return []  # check_bridge_env reports the missing config
+    problems = []
+    options = servers.get("bridge", {})
+    if options.get("allowUnauthenticated"):
+        problems.append(f"{ident(deployment)}: {BRIDGE_CONFIG_KEY} sets allowUnauthenticated")
+    var = BRIDGE_VAR.fullmatch(str(options.get("sharedSecret", "")))
+    if var is None:
+        return problems + [f"{ident(deployment)}: {BRIDGE_CONFIG_KEY} sharedSecret must be one ${{VAR}}"]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    env = next((e for e in container.get("env", []) if e["name"] == var.group(1)), None)
+    expected = secret_source(env)
+    if expected is None:
+        return problems + [
+            f"{ident(deployment)}: env {var.group(1)} (sharedSecret) must come from a non-optional secretKeyRef"
+        ]
+    spin = inputs.spin
+    for app in of_kind(objs, "SpinApp"):
+        values = effective_variables(app, objs, spin)
+        bridged = [
+            name
+            for name in retained(app, spin)
+            if name in spin.components and routes_to_bridge(spin.components[name], values)
+        ]
+        for name in bridged:
+            variables = spin.components[name].variables
+            if variables.get("tier") not in BRIDGE_TIERS:
+                problems.append(
+                    f"{ident(app)}: {name} routes to the bridge, but its tier {variables.get('tier')!r} "
+                    f"sends no secret (bridge tiers: {', '.join(BRIDGE_TIERS)})"
+                )
+            sent = SPIN_TEMPLATE.fullmatch(variables.get(BRIDGE_SECRET, ""))
+            if not sent or sent.group(1) != BRIDGE_SECRET:
+                problems.append(
+                    f"{ident(app)}: {name} routes to the bridge without {BRIDGE_SECRET} = \"{{{{ {BRIDGE_SECRET} }}}}\""
+                )
+        if not bridged:
+            continue
+        variable = next((v for v in app["spec"].get("variables", []) if v["name"] == BRIDGE_SECRET), None)
+        source = secret_source(variable)
+        if source != expected:
+            problems.append(
+                f"{ident(app)}: variable {BRIDGE_SECRET} comes from {source or 'no non-optional Secret key'}, "
+                f"the bridge's sharedSecret from {expected}: they must be the same Secret key"
+            )
     return problems
 
 
@@ -1128,6 +1199,7 @@ CHECKS = (
     check_images,
     check_upstream_urls,
     check_bridge_env,
+    check_bridge_secret,
     check_dockerfiles,
 )
 

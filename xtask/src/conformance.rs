@@ -377,7 +377,7 @@ impl Gateway {
             )
             .env(
                 "SPIN_VARIABLE_GATEWAY_SECRET",
-                hex::encode(rand::random::<[u8; 32]>()),
+                test_support::random_secret(),
             )
             // Clients reach the gateway through the proxy: that is its public URL.
             .env("SPIN_VARIABLE_PUBLIC_URL", format!("http://{}", bound.addr))

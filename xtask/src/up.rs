@@ -82,8 +82,10 @@ pub fn run(listen: SocketAddr) -> Result<()> {
 
     let bridge_config = root.join("bridges").join("mcp-bridge").join("demo.json");
     if bridge_config.is_file() {
-        let (bridge, origin, servers) = start_bridge(&bin, &bridge_config)?;
+        let secret = plan::bridge_secret(&env);
+        let (bridge, origin, servers) = start_bridge(&bin, &bridge_config, &secret)?;
         children.push(bridge);
+        groups.push(Group::single(Variable::secret(plan::BRIDGE_SECRET, secret)));
         // The demo's stdio servers stand in for the STDIO-tier routes, so those work locally.
         for (route, bridged) in STDIO_STAND_INS {
             if servers.iter().any(|s| s == bridged) {
@@ -129,7 +131,7 @@ fn stand_in(route: &str, bridged: &str, origin: &str) -> Group {
         variables: vec![
             Variable::public(&format!("{route}_origin"), origin),
             Variable::public(&format!("{route}_path"), format!("/{bridged}/mcp")),
-            // The route sends a bearer credential; the local bridge takes any.
+            // The route needs a bearer credential to send; the bridge checks bridge_secret instead.
             Variable::secret(&format!("{route}_token"), "local-demo-bridge"),
         ],
     }
@@ -155,8 +157,13 @@ fn start_demo_server(bin: &Path) -> Result<(ChildGuard, String)> {
     Ok((demo, url))
 }
 
-/// `mcp-bridge` serving `config` on a free port; returns its origin and the servers it serves.
-fn start_bridge(bin: &Path, config: &Path) -> Result<(ChildGuard, String, Vec<String>)> {
+/// `mcp-bridge` serving `config` on a free port, requiring `secret` (`${MCPGW_BRIDGE_SECRET}` in
+/// `demo.json`); returns its origin and the servers it serves.
+fn start_bridge(
+    bin: &Path,
+    config: &Path,
+    secret: &str,
+) -> Result<(ChildGuard, String, Vec<String>)> {
     let servers = bridge_servers(&std::fs::read_to_string(config)?)
         .with_context(|| format!("{} has no mcpServers object", config.display()))?;
     let tools = tools::provision()?;
@@ -170,7 +177,8 @@ fn start_bridge(bin: &Path, config: &Path) -> Result<(ChildGuard, String, Vec<St
             .args(["--listen", "127.0.0.1:0", "--port-file"])
             .arg(&port_file)
             .env(test_support::ENV_PYTHON, &tools.python)
-            .env(test_support::ENV_NODE_MODULES, &tools.node_modules),
+            .env(test_support::ENV_NODE_MODULES, &tools.node_modules)
+            .env(test_support::ENV_BRIDGE_SECRET, secret),
     )?;
     let deadline = Instant::now() + Duration::from_secs(60);
     let addr = loop {
@@ -243,7 +251,7 @@ fn gateway_secret() -> Result<String> {
     {
         return Ok(secret.trim().to_owned());
     }
-    let secret = hex::encode(rand::random::<[u8; 32]>());
+    let secret = test_support::random_secret();
     std::fs::create_dir_all(process::tools_dir())?;
     write_private(&path, &secret)?;
     Ok(secret)

@@ -139,7 +139,7 @@ fn bridge() -> (Caller, ChildGuard) {
     let port_file = dir.join("addr");
     let _ = std::fs::remove_file(&port_file);
     let settings = json!({
-        "bridge": {"maxConcurrentRequests": 1024},
+        "bridge": {"maxConcurrentRequests": 1024, "sharedSecret": "${MCPGW_BRIDGE_SECRET}"},
         "mcpServers": {"everything": {"command": "node", "args": [everything(), "stdio"]}}
     });
     std::fs::write(&config, settings.to_string()).unwrap();
@@ -150,6 +150,10 @@ fn bridge() -> (Caller, ChildGuard) {
             .args(["--listen", "127.0.0.1:0", "--port-file"])
             .arg(&port_file)
             .env("RUST_LOG", "warn")
+            .env(
+                test_support::ENV_BRIDGE_SECRET,
+                test_support::bridge_secret(),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null()),
     );
@@ -161,8 +165,19 @@ fn bridge() -> (Caller, ChildGuard) {
         assert!(Instant::now() < deadline, "the bridge did not start");
         std::thread::sleep(Duration::from_millis(20));
     };
+    // The secret on every call, as the gateway sends it.
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        mcp_bridge::SECRET_HEADER,
+        test_support::bridge_secret()
+            .parse()
+            .expect("a header value"),
+    );
     let caller = Caller::Bridge {
-        http: reqwest::Client::new(),
+        http: reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("HTTP client"),
         url: format!("http://{addr}/everything/mcp"),
     };
     (caller, process)

@@ -28,6 +28,8 @@ const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 const DEFAULT_BACKOFF_INITIAL_MS: u64 = 100;
 const DEFAULT_BACKOFF_MAX_MS: u64 = 30_000;
 const DEFAULT_ALLOWED_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+/// Shortest accepted `sharedSecret`, as for the gateway's own secret (`openssl rand -hex 32`).
+const MIN_SECRET_LEN: usize = 32;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -67,11 +69,19 @@ pub struct Config {
     pub servers: Vec<ServerConfig>,
 }
 
+/// Who may use the MCP routes and `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Every request must carry this value in `X-Bridge-Secret` (`sharedSecret`).
+    SharedSecret(String),
+    /// Anyone who reaches the listener (`"allowUnauthenticated": true`).
+    Unauthenticated,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BridgeOptions {
     pub listen: SocketAddr,
-    /// Required value of the `X-Bridge-Secret` header on MCP routes, when set.
-    pub shared_secret: Option<String>,
+    pub access: Access,
     /// `Host` values accepted on MCP routes (DNS-rebinding protection); empty accepts any.
     pub allowed_hosts: Vec<String>,
     pub max_body_bytes: usize,
@@ -126,6 +136,8 @@ struct RawFile {
 struct RawBridge {
     listen: Option<String>,
     shared_secret: Option<String>,
+    #[serde(default)]
+    allow_unauthenticated: bool,
     allowed_hosts: Option<Vec<String>>,
     max_body_bytes: Option<usize>,
     start: Option<StartMode>,
@@ -190,15 +202,7 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
         field: "listen",
         reason: format!("{listen:?} is not an IP address with a port"),
     })?;
-    let shared_secret = match bridge.shared_secret {
-        Some(secret) if secret.is_empty() => {
-            return Err(ConfigError::BadOption {
-                field: "sharedSecret",
-                reason: "must not be empty (leave it out to disable the check)".into(),
-            });
-        }
-        other => other,
-    };
+    let access = access(bridge.shared_secret, bridge.allow_unauthenticated)?;
     let backoff_initial = positive_ms(
         "backoffInitialMs",
         bridge.backoff_initial_ms,
@@ -235,7 +239,7 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
     };
     let options = BridgeOptions {
         listen,
-        shared_secret,
+        access,
         allowed_hosts: bridge.allowed_hosts.unwrap_or_else(|| {
             DEFAULT_ALLOWED_HOSTS
                 .iter()
@@ -263,6 +267,30 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
         bridge: options,
         servers,
     })
+}
+
+/// Closed by default: no secret is a config error unless the operator opted out explicitly.
+fn access(secret: Option<String>, allow_unauthenticated: bool) -> Result<Access, ConfigError> {
+    match (secret, allow_unauthenticated) {
+        (Some(_), true) => Err(ConfigError::BadOption {
+            field: "allowUnauthenticated",
+            reason: "contradicts sharedSecret: set only one of them".into(),
+        }),
+        (Some(secret), false) if secret.len() < MIN_SECRET_LEN => Err(ConfigError::BadOption {
+            field: "sharedSecret",
+            reason: format!(
+                "must be at least {MIN_SECRET_LEN} characters (e.g. the output of openssl rand -hex 32)"
+            ),
+        }),
+        (Some(secret), false) => Ok(Access::SharedSecret(secret)),
+        (None, true) => Ok(Access::Unauthenticated),
+        (None, false) => Err(ConfigError::BadOption {
+            field: "sharedSecret",
+            reason: "is not set: the bridge serves only callers that send it in X-Bridge-Secret \
+                     (to serve anyone who can reach it, set \"allowUnauthenticated\": true)"
+                .into(),
+        }),
+    }
 }
 
 struct ServerDefaults {
@@ -445,16 +473,42 @@ fn expand(
 mod tests {
     use super::*;
 
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
     fn env(var: &str) -> Option<String> {
         match var {
             "TOKEN" => Some("s3cret".into()),
             "HOST" => Some("jira.example.com".into()),
+            "BRIDGE_SECRET" => Some(SECRET.into()),
             _ => None,
         }
     }
 
+    /// Parses `text` given a `sharedSecret` unless it sets access itself: for the tests of
+    /// everything but access.
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::parse(text, &env)
+        let text = match serde_json::from_str(text) {
+            Ok(Value::Object(mut file)) => {
+                let bridge = file
+                    .entry("bridge")
+                    .or_insert_with(|| Value::Object(Default::default()));
+                if let Some(bridge) = bridge.as_object_mut()
+                    && !bridge.contains_key("allowUnauthenticated")
+                {
+                    bridge
+                        .entry("sharedSecret")
+                        .or_insert_with(|| SECRET.into());
+                }
+                Value::Object(file).to_string()
+            }
+            _ => text.to_owned(),
+        };
+        Config::parse(&text, &env)
+    }
+
+    fn access_of(bridge: &str) -> Result<Access, ConfigError> {
+        let text = format!(r#"{{"bridge": {bridge}, "mcpServers": {{"a": {{"command": "x"}}}}}}"#);
+        Config::parse(&text, &env).map(|config| config.bridge.access)
     }
 
     #[test]
@@ -486,7 +540,7 @@ mod tests {
     #[test]
     fn applies_defaults_and_per_server_overrides() {
         let config = parse(
-            r#"{"bridge": {"start": "lazy", "requestTimeoutMs": 5000, "maxConcurrentRequests": 4, "sharedSecret": "${TOKEN}"},
+            r#"{"bridge": {"start": "lazy", "requestTimeoutMs": 5000, "maxConcurrentRequests": 4},
                 "mcpServers": {
                   "a": {"command": "a"},
                   "b": {"command": "b", "start": "boot", "requestTimeoutMs": 100, "maxConcurrentRequests": 1}
@@ -494,7 +548,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.bridge.listen, "127.0.0.1:8080".parse().unwrap());
-        assert_eq!(config.bridge.shared_secret.as_deref(), Some("s3cret"));
         assert_eq!(
             config.bridge.allowed_hosts,
             ["localhost", "127.0.0.1", "::1"]
@@ -506,6 +559,32 @@ mod tests {
         assert_eq!(b.start, StartMode::Boot);
         assert_eq!(b.request_timeout, Duration::from_millis(100));
         assert_eq!(b.max_concurrent_requests, 1);
+    }
+
+    #[test]
+    fn access_needs_a_secret_or_the_explicit_opt_out() {
+        assert_eq!(
+            access_of(r#"{"sharedSecret": "${BRIDGE_SECRET}"}"#),
+            Ok(Access::SharedSecret(SECRET.into()))
+        );
+        assert_eq!(
+            access_of(r#"{"allowUnauthenticated": true}"#),
+            Ok(Access::Unauthenticated)
+        );
+        let refused = [
+            ("{}", "bridge.sharedSecret: is not set"),
+            (r#"{"allowUnauthenticated": false}"#, "is not set"),
+            (r#"{"sharedSecret": ""}"#, "at least 32 characters"),
+            (r#"{"sharedSecret": "${TOKEN}"}"#, "at least 32 characters"),
+            (
+                r#"{"sharedSecret": "${BRIDGE_SECRET}", "allowUnauthenticated": true}"#,
+                "bridge.allowUnauthenticated: contradicts sharedSecret",
+            ),
+        ];
+        for (bridge, expected) in refused {
+            let err = access_of(bridge).expect_err(bridge).to_string();
+            assert!(err.contains(expected), "{bridge}: {err}");
+        }
     }
 
     #[test]
@@ -582,10 +661,6 @@ mod tests {
             (
                 r#"{"bridge": {"listen": "nope"}, "mcpServers": {"a": {"command": "x"}}}"#,
                 "bridge.listen",
-            ),
-            (
-                r#"{"bridge": {"sharedSecret": ""}, "mcpServers": {"a": {"command": "x"}}}"#,
-                "sharedSecret",
             ),
             (
                 r#"{"mcpServers": {"a": {"command": "x", "maxConcurrentRequests": 0}}}"#,

@@ -1,5 +1,6 @@
 //! The HTTP surface: `/<server>/mcp` (MCP Streamable HTTP, both eras), `/healthz`, `/readyz`,
-//! `/metrics`. Shared-secret check and the per-server concurrency bound sit in front of MCP.
+//! `/metrics`. The shared-secret check sits in front of MCP and `/metrics` (the probes stay open
+//! for the kubelet), the per-server concurrency bound in front of MCP.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use http_body_util::BodyExt;
@@ -18,19 +19,19 @@ use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{BridgeOptions, StartMode};
+use crate::config::{Access, BridgeOptions, StartMode};
 use crate::metrics::{Metrics, Rejection};
 use crate::proxy::Proxy;
 use crate::upstream::{Phase, Upstream};
 
-/// Header carrying the shared secret, when one is configured.
+/// Header carrying the shared secret.
 pub const SECRET_HEADER: &str = "x-bridge-secret";
 const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 pub struct App {
     routes: HashMap<String, McpRoute>,
     metrics: Arc<Metrics>,
-    secret: Option<String>,
+    access: Access,
 }
 
 struct McpRoute {
@@ -75,7 +76,7 @@ impl App {
         Self {
             routes,
             metrics,
-            secret: options.shared_secret.clone(),
+            access: options.access.clone(),
         }
     }
 
@@ -88,15 +89,22 @@ impl App {
             .with_state(self)
     }
 
-    fn secret_matches(&self, request: &Request) -> bool {
-        let Some(secret) = &self.secret else {
-            return true;
-        };
-        request
-            .headers()
-            .get(SECRET_HEADER)
-            .is_some_and(|given| bool::from(given.as_bytes().ct_eq(secret.as_bytes())))
+    fn authorized(&self, headers: &HeaderMap) -> bool {
+        match &self.access {
+            Access::Unauthenticated => true,
+            Access::SharedSecret(secret) => headers
+                .get(SECRET_HEADER)
+                .is_some_and(|given| bool::from(given.as_bytes().ct_eq(secret.as_bytes()))),
+        }
     }
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({ "error": "missing or wrong X-Bridge-Secret" })),
+    )
+        .into_response()
 }
 
 fn json_error(status: StatusCode, message: &str, server: &str) -> Response {
@@ -112,18 +120,18 @@ async fn mcp(
     Path(server): Path<String>,
     request: Request,
 ) -> Response {
-    let Some(route) = app.routes.get(&server) else {
+    let route = app.routes.get(&server);
+    // Before the 404: without the secret, nobody learns which servers exist.
+    if !app.authorized(request.headers()) {
+        if route.is_some() {
+            app.metrics
+                .record_rejection(&server, Rejection::Unauthorized);
+        }
+        return unauthorized();
+    }
+    let Some(route) = route else {
         return json_error(StatusCode::NOT_FOUND, "unknown server", &server);
     };
-    if !app.secret_matches(&request) {
-        app.metrics
-            .record_rejection(&server, Rejection::Unauthorized);
-        return json_error(
-            StatusCode::UNAUTHORIZED,
-            "missing or wrong X-Bridge-Secret",
-            &server,
-        );
-    }
     // Only POSTs carry requests; a legacy client's long-lived GET stream takes no slot.
     let permit = if request.method() == Method::POST {
         match Arc::clone(&route.in_flight).try_acquire_owned() {
@@ -179,7 +187,10 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
         .into_response()
 }
 
-async fn metrics(State(app): State<Arc<App>>) -> Response {
+async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if !app.authorized(&headers) {
+        return unauthorized();
+    }
     (
         [(header::CONTENT_TYPE, PROMETHEUS_TEXT)],
         app.metrics.encode(),

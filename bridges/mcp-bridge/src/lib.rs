@@ -1,8 +1,8 @@
 //! Serves stdio and legacy HTTP+SSE MCP servers as MCP Streamable HTTP, in both protocol eras.
 //!
-//! Each configured server `<name>` is reachable at `/<name>/mcp`. The bridge is an MCP proxy: a
-//! client of each upstream (one supervised connection per server, shared by all requests) and a
-//! server to the gateway.
+//! Each configured server `<name>` is reachable at `/<name>/mcp`, for callers that send the shared
+//! secret (`X-Bridge-Secret`). The bridge is an MCP proxy: a client of each upstream (one
+//! supervised connection per server, shared by all requests) and a server to the gateway.
 
 pub mod config;
 mod http;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
+use mcp_bridge::config::Access;
 use mcp_bridge::{Config, ServeError};
 
 /// Exit status for an unusable configuration (sysexits.h EX_USAGE).
@@ -78,6 +79,9 @@ async fn run(args: Args, config: Config) -> anyhow::Result<()> {
         std::fs::rename(&partial, path)?;
     }
     tracing::info!(%bound, servers = config.servers.len(), "listening");
+    if config.bridge.access == Access::Unauthenticated {
+        tracing::warn!("allowUnauthenticated: anyone who reaches {bound} may use every server");
+    }
     mcp_bridge::serve(config, listener, shutdown_signal()).await?;
     Ok(())
 }

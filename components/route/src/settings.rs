@@ -9,6 +9,8 @@ pub const VAR_TIER: &str = "tier";
 pub const VAR_UPSTREAM_URL: &str = "upstream_url";
 pub const VAR_UPSTREAM_TOKEN: &str = "upstream_token";
 pub const VAR_UPSTREAM_AUTH: &str = "upstream_auth";
+/// The shared secret of `bridges/mcp-bridge`; read by the bridge tiers only.
+pub const VAR_BRIDGE_SECRET: &str = "bridge_secret";
 pub const VAR_TIMEOUT_SECS: &str = "timeout_secs";
 pub const VAR_GATEWAY_SECRET: &str = "gateway_secret";
 pub const VAR_OPENAPI_PUBLIC: &str = "openapi_public";
@@ -23,6 +25,10 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub const VAR_MEMBERS: &str = "members";
 
 const MIN_SECRET_LEN: usize = 32;
+/// The tiers served through `bridges/mcp-bridge`.
+const BRIDGE_TIERS: [&str; 2] = ["sse", "stdio"];
+/// The header the bridge checks (`bridges/mcp-bridge/src/http.rs`).
+const BRIDGE_SECRET_HEADER: &str = "x-bridge-secret";
 
 /// How the upstream credential is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +55,8 @@ pub struct UpstreamTarget {
     pub url: String,
     token: String,
     pub auth: UpstreamAuth,
+    /// `Some` for a bridge tier, whose every request carries it; empty when not configured.
+    bridge_secret: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -170,22 +178,40 @@ impl UpstreamTarget {
                 }
             },
         };
+        let tier = var(VAR_TIER)?;
+        // Never read for other tiers: the bridge's secret must not reach a third-party upstream.
+        let bridge_secret = BRIDGE_TIERS
+            .contains(&tier.as_str())
+            .then(|| optional_var(VAR_BRIDGE_SECRET).unwrap_or_default());
         Ok(Self {
-            tier: var(VAR_TIER)?,
+            tier,
             url: var(VAR_UPSTREAM_URL)?,
             token: var(VAR_UPSTREAM_TOKEN)?,
             auth,
+            bridge_secret,
         })
     }
 
-    /// The header carrying the upstream credential; 503 when the server needs one and has none.
+    /// The headers carrying the upstream credential and, on a bridge tier, the bridge secret;
+    /// 503 when the server needs either and has none (never a request without them).
     pub fn credential_headers(&self) -> Result<Vec<(String, String)>, GatewayError> {
         let token = self.token.trim();
-        match &self.auth {
-            UpstreamAuth::None => Ok(Vec::new()),
-            _ if token.is_empty() => Err(not_configured("no upstream credential is set")),
-            UpstreamAuth::Bearer => Ok(vec![("authorization".into(), format!("Bearer {token}"))]),
-            UpstreamAuth::Header(name) => Ok(vec![(name.clone(), token.to_string())]),
+        let mut headers = match &self.auth {
+            UpstreamAuth::None => Vec::new(),
+            _ if token.is_empty() => return Err(not_configured("no upstream credential is set")),
+            UpstreamAuth::Bearer => vec![("authorization".into(), format!("Bearer {token}"))],
+            UpstreamAuth::Header(name) => vec![(name.clone(), token.to_string())],
+        };
+        if let Some(secret) = &self.bridge_secret {
+            let secret = secret.trim();
+            if secret.is_empty() {
+                return Err(not_configured(&format!(
+                    "the bridge secret ({VAR_BRIDGE_SECRET}) is not set, and the {} tier's bridge refuses requests without it",
+                    self.tier
+                )));
+            }
+            headers.push((BRIDGE_SECRET_HEADER.into(), secret.to_string()));
         }
+        Ok(headers)
     }
 }

@@ -23,6 +23,9 @@ pub const ENV_WASM_DIR: &str = "MCPGW_WASM_DIR";
 pub const ENV_RUNNER: &str = "MCPGW_RUNNER";
 /// The `mcp-bridge` binary (built by `cargo xtask test`).
 pub const ENV_BRIDGE: &str = "MCPGW_BRIDGE";
+/// The bridge's shared secret, in the environment of a bridge whose config reads it as
+/// `${MCPGW_BRIDGE_SECRET}` (`bridges/mcp-bridge/demo.json`, the suites' bridges).
+pub const ENV_BRIDGE_SECRET: &str = "MCPGW_BRIDGE_SECRET";
 
 fn provisioned(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -61,6 +64,18 @@ pub fn runner_bin() -> PathBuf {
 
 pub fn bridge_bin() -> PathBuf {
     PathBuf::from(provisioned(ENV_BRIDGE))
+}
+
+/// 32 random bytes, hex-encoded: a fresh `gateway_secret` or bridge secret.
+pub fn random_secret() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// The shared secret of every bridge this test process starts, and the `bridge_secret` of every
+/// gateway it starts: random per run, so no secret is written into the tests.
+pub fn bridge_secret() -> &'static str {
+    static SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SECRET.get_or_init(random_secret)
 }
 
 /// The workspace root (the folder holding `spin.toml`).

@@ -10,6 +10,8 @@ use test_support::RunnerProcess;
 use super::db::Database;
 
 pub const GATEWAY_SECRET: &str = "e2e-gateway-secret-of-at-least-32-bytes";
+/// Set by [`Gateway::start`] to the secret of the bridges this process starts.
+pub const BRIDGE_SECRET_VARIABLE: &str = "SPIN_VARIABLE_BRIDGE_SECRET";
 
 pub struct Gateway {
     pub base: String,
@@ -85,6 +87,7 @@ impl Gateway {
             .env("SPIN_VARIABLE_DATABASE_URL", &db.url)
             .env("SPIN_VARIABLE_DATABASE_HOST", db.host_port())
             .env("SPIN_VARIABLE_GATEWAY_SECRET", GATEWAY_SECRET)
+            .env(BRIDGE_SECRET_VARIABLE, test_support::bridge_secret())
             .env("RUST_LOG", "warn")
             // The manifest's components live under the workspace's target/.
             .current_dir(&root);

@@ -12,6 +12,8 @@ use crate::provision::postgres;
 pub const DEMO_DATABASE: &str = "mcp_gateway_demo";
 /// The gateway's variable that xtask also migrates and puts the demo key into.
 pub const DATABASE_URL: &str = "database_url";
+/// The gateway's variable holding the demo bridge's shared secret.
+pub const BRIDGE_SECRET: &str = "bridge_secret";
 
 /// The process environment, as a map: tests build one instead of mutating the real one.
 pub type Environment = BTreeMap<String, String>;
@@ -20,6 +22,14 @@ pub type Environment = BTreeMap<String, String>;
 /// `SPIN_VARIABLE_SENTRY_ORIGIN`).
 pub fn spin_variable(name: &str) -> String {
     format!("SPIN_VARIABLE_{}", name.to_uppercase())
+}
+
+/// The secret the demo bridge requires and the gateway sends: the user's
+/// `SPIN_VARIABLE_BRIDGE_SECRET`, else a new random one (nothing outlives the run that needs it).
+pub fn bridge_secret(env: &Environment) -> String {
+    env.get(&spin_variable(BRIDGE_SECRET))
+        .cloned()
+        .unwrap_or_else(test_support::random_secret)
 }
 
 /// Where the demo's policy database is.
@@ -264,6 +274,15 @@ mod tests {
             report.contains("left as you set it: sentry stand-in (SPIN_VARIABLE_SENTRY_PATH)"),
             "{report}"
         );
+    }
+
+    #[test]
+    fn the_bridge_secret_is_the_users_or_new_each_run() {
+        let users = env(&[("SPIN_VARIABLE_BRIDGE_SECRET", "chosen-by-the-user")]);
+        assert_eq!(bridge_secret(&users), "chosen-by-the-user");
+        let (first, second) = (bridge_secret(&env(&[])), bridge_secret(&env(&[])));
+        assert_eq!(first.len(), 64, "{first}");
+        assert_ne!(first, second);
     }
 
     #[test]

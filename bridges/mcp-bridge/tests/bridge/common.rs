@@ -57,14 +57,26 @@ impl Bridge {
         Self::start_with_env(config, &[])
     }
 
-    /// Starts the bridge with extra variables in its environment.
-    pub fn start_with_env(config: Value, env: &[(&str, &str)]) -> Self {
+    /// Starts the bridge with extra variables in its environment. Unless `config` sets its own
+    /// access, it requires this process's secret ([`test_support::bridge_secret`]), as shipped.
+    pub fn start_with_env(mut config: Value, env: &[(&str, &str)]) -> Self {
+        let bridge = &mut config["bridge"];
+        if bridge.is_null() {
+            *bridge = json!({});
+        }
+        let bridge = bridge.as_object_mut().expect("`bridge` is an object");
+        if !bridge.contains_key("allowUnauthenticated") {
+            bridge
+                .entry("sharedSecret")
+                .or_insert_with(|| json!(format!("${{{}}}", test_support::ENV_BRIDGE_SECRET)));
+        }
         let config_path = scratch_dir().join("bridge.json");
         std::fs::write(&config_path, config.to_string()).expect("write config");
         Self::launch(&config_path, env)
     }
 
-    /// Starts the bridge with a config file as an operator would.
+    /// Starts the bridge with a config file as an operator would (`${MCPGW_BRIDGE_SECRET}` is
+    /// this process's secret).
     pub fn start_with_file(config_path: &Path) -> Self {
         Self::launch(config_path, &[])
     }
@@ -79,6 +91,10 @@ impl Bridge {
                 .arg(config_path)
                 .args(["--listen", "127.0.0.1:0", "--port-file"])
                 .arg(&port_file)
+                .env(
+                    test_support::ENV_BRIDGE_SECRET,
+                    test_support::bridge_secret(),
+                )
                 .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
@@ -127,8 +143,18 @@ impl Bridge {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// `GET path` with the shared secret.
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = self.http.get(self.url(path)).send().await.expect("GET");
+        self.get_as(path, Some(test_support::bridge_secret())).await
+    }
+
+    /// `GET path` presenting `secret` (or none) in `X-Bridge-Secret`.
+    pub async fn get_as(&self, path: &str, secret: Option<&str>) -> (u16, String) {
+        let mut request = self.http.get(self.url(path));
+        if let Some(secret) = secret {
+            request = request.header(mcp_bridge::SECRET_HEADER, secret);
+        }
+        let response = request.send().await.expect("GET");
         let status = response.status().as_u16();
         (status, response.text().await.expect("body"))
     }
@@ -168,11 +194,18 @@ impl Bridge {
             .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
     }
 
-    /// A raw 2026-07-28 `tools/list` POST, for the HTTP-level checks the SDK cannot make.
-    pub async fn post_tools_list(
+    /// A raw 2026-07-28 `tools/list` POST with the shared secret, for the HTTP-level checks the
+    /// SDK cannot make.
+    pub async fn post_tools_list(&self, server: &str, padding: usize) -> (u16, String) {
+        self.post_tools_list_as(server, Some(test_support::bridge_secret()), padding)
+            .await
+    }
+
+    /// [`Self::post_tools_list`] presenting `secret` (or none) in `X-Bridge-Secret`.
+    pub async fn post_tools_list_as(
         &self,
         server: &str,
-        headers: &[(&str, &str)],
+        secret: Option<&str>,
         padding: usize,
     ) -> (u16, String) {
         let body = json!({
@@ -193,8 +226,8 @@ impl Bridge {
             .header("mcp-protocol-version", "2026-07-28")
             .header("mcp-method", "tools/list")
             .body(body.to_string());
-        for (name, value) in headers {
-            request = request.header(*name, *value);
+        if let Some(secret) = secret {
+            request = request.header(mcp_bridge::SECRET_HEADER, secret);
         }
         let response = request.send().await.expect("POST");
         let status = response.status().as_u16();
@@ -217,13 +250,18 @@ fn wait_for_file(path: &Path, log: &Path) -> String {
     }
 }
 
-/// Runs one client scenario (see `tests/clients/bridge_client.py`) and returns its JSON output.
+/// Runs one client scenario (see `tests/clients/bridge_client.py`) with the shared secret and
+/// returns its JSON output.
 pub async fn client(url: &str, mode: &str, scenario: &[&str]) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/bridge_client.py");
     let run = tokio::process::Command::new(test_support::python())
         .arg(script)
         .args([url, mode])
         .args(scenario)
+        .env(
+            test_support::ENV_BRIDGE_SECRET,
+            test_support::bridge_secret(),
+        )
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(HANG_GUARD, run)

@@ -11,6 +11,10 @@ fn run_with_config(text: &str) -> Output {
         .arg("--config")
         .arg(&path)
         .args(["--listen", "127.0.0.1:0"])
+        .env(
+            test_support::ENV_BRIDGE_SECRET,
+            test_support::bridge_secret(),
+        )
         .env_remove("MCP_BRIDGE_TEST_UNSET")
         .output()
         .expect("run mcp-bridge")
@@ -40,7 +44,7 @@ fn missing_environment_variable_exits_64() {
 #[test]
 fn entry_without_command_or_url_exits_64() {
     assert_config_error(
-        r#"{"mcpServers": {"a": {"args": ["x"]}}}"#,
+        r#"{"bridge": {"sharedSecret": "${MCPGW_BRIDGE_SECRET}"}, "mcpServers": {"a": {"args": ["x"]}}}"#,
         "server a: a stdio server needs a \"command\"",
     );
 }
@@ -48,8 +52,32 @@ fn entry_without_command_or_url_exits_64() {
 #[test]
 fn invalid_sse_header_exits_64() {
     assert_config_error(
-        r#"{"mcpServers": {"a": {"type": "sse", "url": "http://127.0.0.1:9/sse", "headers": {"Bad Header": "x"}}}}"#,
+        r#"{"bridge": {"sharedSecret": "${MCPGW_BRIDGE_SECRET}"}, "mcpServers": {"a": {"type": "sse", "url": "http://127.0.0.1:9/sse", "headers": {"Bad Header": "x"}}}}"#,
         "invalid header",
+    );
+}
+
+#[test]
+fn no_shared_secret_exits_64_unless_unauthenticated_access_is_allowed() {
+    assert_config_error(
+        r#"{"mcpServers": {"a": {"command": "x"}}}"#,
+        "bridge.sharedSecret: is not set",
+    );
+    assert_config_error(
+        r#"{"bridge": {"allowUnauthenticated": false}, "mcpServers": {"a": {"command": "x"}}}"#,
+        "\"allowUnauthenticated\": true",
+    );
+}
+
+#[test]
+fn weak_or_contradicting_shared_secret_exits_64() {
+    assert_config_error(
+        r#"{"bridge": {"sharedSecret": "open-sesame"}, "mcpServers": {"a": {"command": "x"}}}"#,
+        "bridge.sharedSecret: must be at least 32 characters",
+    );
+    assert_config_error(
+        r#"{"bridge": {"sharedSecret": "${MCPGW_BRIDGE_SECRET}", "allowUnauthenticated": true}, "mcpServers": {"a": {"command": "x"}}}"#,
+        "bridge.allowUnauthenticated: contradicts sharedSecret",
     );
 }
 

@@ -8,9 +8,15 @@ use crate::common::{Bridge, MODES, client};
 
 #[tokio::test]
 async fn demo_config_serves_everything_and_time() {
-    // `${MCPGW_NODE_MODULES}` and `${MCPGW_PYTHON}` come from the provisioned test environment.
+    // `${MCPGW_NODE_MODULES}` and `${MCPGW_PYTHON}` come from the provisioned test environment,
+    // `${MCPGW_BRIDGE_SECRET}` from `Bridge`.
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo.json");
     let bridge = Bridge::start_with_file(&demo);
+    assert_eq!(
+        bridge.post_tools_list_as("everything", None, 0).await.0,
+        401,
+        "the demo is closed too"
+    );
     for mode in MODES {
         let echoed = client(
             &bridge.mcp_url("everything"),

@@ -1,4 +1,5 @@
-//! The guards in front of each server: shared secret, concurrency bound, body size, timeout.
+//! The guards in front of each server: concurrency bound, body size, timeout (the shared secret:
+//! `access.rs`).
 
 use std::time::Duration;
 
@@ -7,43 +8,14 @@ use serde_json::json;
 use crate::common::{Bridge, client, everything_stdio};
 
 #[tokio::test]
-async fn shared_secret_is_required_when_configured() {
-    let bridge = Bridge::start(json!({
-        "bridge": {"sharedSecret": "open-sesame"},
-        "mcpServers": {"everything": everything_stdio()}
-    }));
-    let (status, body) = bridge.post_tools_list("everything", &[], 0).await;
-    assert_eq!(status, 401, "{body}");
-    let (status, _) = bridge
-        .post_tools_list(
-            "everything",
-            &[(mcp_bridge::SECRET_HEADER, "open-sesame!")],
-            0,
-        )
-        .await;
-    assert_eq!(status, 401);
-    let (status, body) = bridge
-        .post_tools_list(
-            "everything",
-            &[(mcp_bridge::SECRET_HEADER, "open-sesame")],
-            0,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert!(body.contains("\"echo\""), "{body}");
-    // Probes stay open for the kubelet.
-    assert_eq!(bridge.get("/healthz").await.0, 200);
-}
-
-#[tokio::test]
 async fn request_over_the_body_limit_is_413() {
     let bridge = Bridge::start(json!({
         "bridge": {"maxBodyBytes": 4096},
         "mcpServers": {"everything": everything_stdio()}
     }));
-    let (status, _) = bridge.post_tools_list("everything", &[], 8192).await;
+    let (status, _) = bridge.post_tools_list("everything", 8192).await;
     assert_eq!(status, 413);
-    let (status, body) = bridge.post_tools_list("everything", &[], 1024).await;
+    let (status, body) = bridge.post_tools_list("everything", 1024).await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -79,13 +51,13 @@ async fn requests_over_the_concurrency_bound_get_503() {
     {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let (status, body) = bridge.post_tools_list("everything", &[], 0).await;
+    let (status, body) = bridge.post_tools_list("everything", 0).await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("too many concurrent requests"), "{body}");
 
     let finished = long_call.await.unwrap();
     assert_eq!(finished["isError"], false, "{finished}");
-    let (status, body) = bridge.post_tools_list("everything", &[], 0).await;
+    let (status, body) = bridge.post_tools_list("everything", 0).await;
     assert_eq!(status, 200, "the slot is free again: {body}");
     let rejected = bridge
         .metric(r#"mcp_bridge_rejected_requests_total{server="everything",reason="Overloaded"}"#)

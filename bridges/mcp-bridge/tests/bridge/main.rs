@@ -3,6 +3,7 @@
 
 mod common;
 
+mod access;
 mod concurrency;
 mod config_errors;
 mod demo_config;

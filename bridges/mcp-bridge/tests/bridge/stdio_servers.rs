@@ -86,9 +86,9 @@ async fn progress_notifications_reach_the_calling_request() {
 #[tokio::test]
 async fn unknown_server_is_404() {
     let bridge = bridge();
-    let (status, _) = bridge.post_tools_list("nope", &[], 0).await;
+    let (status, _) = bridge.post_tools_list("nope", 0).await;
     assert_eq!(status, 404);
-    let (status, body) = bridge.post_tools_list("everything", &[], 0).await;
+    let (status, body) = bridge.post_tools_list("everything", 0).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"echo\""), "{body}");
 }
@@ -114,4 +114,5 @@ async fn child_sees_its_configured_env_but_not_the_bridges_secrets() {
     assert!(text.contains("visible-value"), "{text}");
     assert!(text.contains("\"PATH\""), "{text}");
     assert!(!text.contains("hidden-value"), "{text}");
+    assert!(!text.contains(test_support::bridge_secret()), "{text}");
 }

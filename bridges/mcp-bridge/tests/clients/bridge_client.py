@@ -3,7 +3,8 @@
 usage: bridge_client.py URL MODE SCENARIO [ARG...]
 
 MODE is `legacy` (initialize handshake) or `auto` (the SDK default: server/discover, the
-2026-07-28 stateless protocol when the server offers it). Prints one JSON object on stdout;
+2026-07-28 stateless protocol when the server offers it). The bridge's shared secret, from
+$MCPGW_BRIDGE_SECRET, is sent in X-Bridge-Secret. Prints one JSON object on stdout;
 JSON-RPC errors are reported as {"error": {"code", "message"}} rather than raised, so the Rust
 tests can assert on them.
 
@@ -16,9 +17,12 @@ Scenarios:
 
 import asyncio
 import json
+import os
 import sys
 
+import httpx2
 from mcp.client import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 
@@ -69,8 +73,13 @@ def first_leaf(group):
 
 async def main():
     url, mode, name, *args = sys.argv[1:]
+    # The SDK's own defaults: 30 s, and 300 s to read a response stream.
+    http = httpx2.AsyncClient(
+        headers={"X-Bridge-Secret": os.environ["MCPGW_BRIDGE_SECRET"]},
+        timeout=httpx2.Timeout(30, read=300),
+    )
     try:
-        async with Client(url, mode=mode) as client:
+        async with http, Client(streamable_http_client(url, http_client=http), mode=mode) as client:
             output = await scenario(client, name, args)
     except* MCPError as group:
         error = first_leaf(group)
