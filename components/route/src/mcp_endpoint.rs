@@ -8,14 +8,15 @@
 //!   `Mcp-Session-Id` bound to the caller; `DELETE` ends that session for the rest of its life.
 //!   `tools/list` comes from the cache, so a new session per chat turn costs no upstream request.
 //!
-//! Tools go through the one call pipeline (`gateway_core::pipeline`); prompts, resources and
+//! Tools go through the one call pipeline (`gateway_core::pipeline`): listed and called only as
+//! the caller's tool rule allows (a hidden tool is an unknown one); prompts, resources and
 //! completion are relayed to the upstream in its own era. Answers are JSON; GET (no server
 //! stream) is 405.
 
 use auth_core::Decision;
 use auth_core::audit::Surface;
 use gateway_core::GatewayError;
-use gateway_core::pipeline::{prepare_call, rpc_failure};
+use gateway_core::pipeline::{prepare_call, rpc_failure, usable_tools};
 use gateway_core::public_url::check_origin;
 use gateway_core::session::{self, NONCE_LEN, SessionError};
 use mcp_proto::headers::{SESSION_ID, param_headers_of};
@@ -128,7 +129,7 @@ pub async fn serve(settings: &Settings, inbound: &Inbound, outparam: ResponseOut
     if request.method == METHOD_TOOLS_CALL {
         return tools_call(settings, inbound, &decision, modern, request, outparam).await;
     }
-    let outcome = answer(settings, modern, &request).await;
+    let outcome = answer(settings, &decision, modern, &request).await;
     respond_outcome(outparam, id, modern, outcome, &extra_headers);
 }
 
@@ -222,7 +223,15 @@ async fn tools_call(
             "tools/call needs params.name",
         ))),
         (Ok(arguments), false) => {
-            call_tool(settings, inbound, modern, &name, arguments.clone()).await
+            call_tool(
+                settings,
+                inbound,
+                decision,
+                modern,
+                &name,
+                arguments.clone(),
+            )
+            .await
         }
         (Err(failure), false) => Err(failure.clone()),
     };
@@ -243,6 +252,7 @@ async fn tools_call(
 async fn call_tool(
     settings: &Settings,
     inbound: &Inbound,
+    decision: &Decision,
     modern: bool,
     name: &str,
     arguments: Map<String, Value>,
@@ -253,7 +263,8 @@ async fn call_tool(
         .list_tools()
         .await
         .map_err(|e| upstream_failure(settings, modern, e))?;
-    let call = prepare_call(&tools.tools, name, arguments).map_err(Failure::Gateway)?;
+    let may_use = authz::tool_rule(settings, decision);
+    let call = prepare_call(&tools.tools, may_use, name, arguments).map_err(Failure::Gateway)?;
     if modern {
         let declared = param_headers_of(&call.tool.input_schema).unwrap_or_default();
         let mirrored = Value::Object(call.arguments.clone());
@@ -403,7 +414,12 @@ fn capabilities(upstream: &ServerDescription, modern: bool) -> Value {
     Value::Object(capabilities)
 }
 
-async fn answer(settings: &Settings, modern: bool, request: &Request) -> Result<Value, Failure> {
+async fn answer(
+    settings: &Settings,
+    decision: &Decision,
+    modern: bool,
+    request: &Request,
+) -> Result<Value, Failure> {
     let params = request.params.clone().unwrap_or(Value::Null);
     let method = request.method.as_str();
     match method {
@@ -445,8 +461,8 @@ async fn answer(settings: &Settings, modern: bool, request: &Request) -> Result<
                 .list_tools()
                 .await
                 .map_err(|e| upstream_failure(settings, modern, e))?;
-            let tools: Vec<Value> = list
-                .tools
+            // Per caller: the relayed result is `cacheScope: private`.
+            let tools: Vec<Value> = usable_tools(list.tools, authz::tool_rule(settings, decision))
                 .into_iter()
                 .map(|tool| {
                     if modern {
