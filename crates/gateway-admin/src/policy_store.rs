@@ -539,17 +539,16 @@ impl Admin {
         let servers = sqlx::query_scalar(sql::SELECT_SERVERS)
             .fetch_all(&self.pool)
             .await?;
-        let mappings: Vec<(String, String, Option<String>, Vec<String>, Vec<String>)> =
-            sqlx::query_as(
-                "SELECT m.group_name, m.server_id, array_to_string(m.tools, ','), \
+        let mappings: Vec<LinkedRow<Option<String>>> = sqlx::query_as(
+            "SELECT m.group_name, m.server_id, array_to_string(m.tools, ','), \
                      array_remove(array_agg(l.tenant_id ORDER BY l.tenant_id), NULL), \
                      array_remove(array_agg(l.object_id ORDER BY l.tenant_id), NULL) \
                  FROM group_tenant_mapping m \
                  LEFT JOIN group_links l ON lower(l.group_name) = lower(m.group_name) \
                  GROUP BY m.id ORDER BY m.id",
-            )
-            .fetch_all(&self.pool)
-            .await?;
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let rows: Vec<UserRow> = sqlx::query_as(
             "SELECT user_id, tenant_id, object_id, server_id, access, \
                  array_to_string(tools, ',') FROM user_tenant_access \
@@ -557,7 +556,7 @@ impl Admin {
         )
         .fetch_all(&self.pool)
         .await?;
-        let group_denies: Vec<(String, String, String, Vec<String>, Vec<String>)> = sqlx::query_as(
+        let group_denies: Vec<LinkedRow<String>> = sqlx::query_as(
             "SELECT d.group_name, d.server_id, d.tool, \
                      array_remove(array_agg(l.tenant_id ORDER BY l.tenant_id), NULL), \
                      array_remove(array_agg(l.object_id ORDER BY l.tenant_id), NULL) \
@@ -723,6 +722,10 @@ impl Admin {
         })
     }
 }
+
+/// A group label, a server, the row's tools or tool, and the tenant and object ids the label is
+/// linked to.
+type LinkedRow<T> = (String, String, T, Vec<String>, Vec<String>);
 
 /// The columns of [`sql::SELECT_USER_RULES`].
 type UserRow = (
