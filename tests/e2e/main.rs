@@ -14,4 +14,5 @@ mod openapi;
 mod paths;
 mod rest_surface;
 mod stdio_tier;
+mod tool_policy;
 mod upstream_eras;

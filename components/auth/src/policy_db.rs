@@ -66,8 +66,8 @@ pub fn catalog(database_url: &str) -> Result<Vec<(String, String, String)>, Fail
         .collect()
 }
 
-/// The servers, plus the group grants of the user's tenant and the user's own rules when there
-/// is a user (an ordinary API key has none).
+/// The servers, plus the group grants of the user's tenant, the user's own rules and the tool
+/// denies of both when there is a user (an ordinary API key has none).
 pub fn load_policy(database_url: &str, user: Option<&UserIdentity<'_>>) -> Result<Policy, Failure> {
     let conn = connect(database_url)?;
     let mut policy = Policy::default();
@@ -78,11 +78,13 @@ pub fn load_policy(database_url: &str, user: Option<&UserIdentity<'_>>) -> Resul
         return Ok(policy);
     };
     for row in query(&conn, sql::SELECT_GROUP_GRANTS, &[text(user.tenant_id)])?.rows() {
+        let tools: Option<String> = column(&row, "tools")?;
         policy.group_grants.push(GroupGrant {
             group: column(&row, "group_name")?,
             tenant_id: column(&row, "tenant_id")?,
             object_id: column(&row, "object_id")?,
             server: column(&row, "server_id")?,
+            tools: sql::granted_tools(tools.as_deref()).map_err(unavailable)?,
         });
     }
     let params = [
@@ -92,15 +94,31 @@ pub fn load_policy(database_url: &str, user: Option<&UserIdentity<'_>>) -> Resul
     ];
     for row in query(&conn, sql::SELECT_USER_RULES, &params)?.rows() {
         let access: String = column(&row, "access")?;
+        let tools: Option<String> = column(&row, "tools")?;
         let rule = sql::user_rule(
             column(&row, "user_id")?,
             column(&row, "tenant_id")?,
             column(&row, "object_id")?,
             column(&row, "server_id")?,
             &access,
+            tools.as_deref(),
         )
-        .ok_or_else(|| unavailable(format!("unknown access value {access:?}")))?;
+        .map_err(unavailable)?;
         policy.user_rules.push(rule);
+    }
+    let params = [text(user.tenant_id), text(user.object_id)];
+    for row in query(&conn, sql::SELECT_TOOL_DENIES, &params)?.rows() {
+        let (kind, tool): (String, String) = (column(&row, "kind")?, column(&row, "tool")?);
+        let deny = sql::tool_deny(
+            &kind,
+            column(&row, "label")?,
+            column(&row, "tenant_id")?,
+            column(&row, "object_id")?,
+            column(&row, "server_id")?,
+            &tool,
+        )
+        .map_err(unavailable)?;
+        policy.tool_denies.push(deny);
     }
     Ok(policy)
 }

@@ -46,15 +46,6 @@ fn members<'a>(members: &'a [String], decision: &Decision) -> Vec<&'a str> {
         .collect()
 }
 
-fn credentials(inbound: &Inbound) -> Credentials {
-    Credentials::from_headers(
-        inbound
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    )
-}
-
 /// `call(member)` for every member at once; the members that failed are logged and left out.
 async fn from_members<'a, T, F, Fut>(members: &[&'a str], call: F) -> Vec<(&'a str, T)>
 where
@@ -142,7 +133,7 @@ pub async fn answer(
     modern: bool,
     request: &Request,
 ) -> Result<Value, Failure> {
-    let credentials = credentials(inbound);
+    let credentials = authz::credentials(inbound);
     let members = members(all_members, decision);
     let method = request.method.as_str();
     let params = request.params.clone().unwrap_or(Value::Null);
@@ -294,7 +285,7 @@ pub async fn call_tool(
     name: &str,
     arguments: Map<String, Value>,
 ) -> Result<Value, Failure> {
-    let credentials = credentials(inbound);
+    let credentials = authz::credentials(inbound);
     let members = members(all_members, decision);
     let not_found = || Failure::Gateway(GatewayError::NotFound);
     let (member, upstream) =
@@ -332,8 +323,8 @@ pub async fn openapi(
         let body = json!({"error": "method_not_allowed", "message": "use GET"});
         return respond::json(outparam, 405, &body, &[("allow".into(), "GET".into())]);
     }
-    let credentials = credentials(inbound);
-    let anonymous = credentials.headers().is_empty();
+    let credentials = authz::credentials(inbound);
+    let anonymous = authz::is_anonymous(inbound);
     let members: Vec<&str> = if anonymous {
         all_members.iter().map(String::as_str).collect()
     } else {

@@ -1,7 +1,10 @@
-//! Who is calling and may they use this server: the decision the auth component cached in
-//! key-value (no chaining hop in steady state), else a chained call to `auth.spin.internal`.
+//! Who is calling and may they use this server and which of its tools: the decision the auth
+//! component cached in key-value (no chaining hop in steady state), else a chained call to
+//! `auth.spin.internal`.
 
-use auth_core::{Credentials, Decision, decision_cache_key, reject_query_credentials};
+use auth_core::{
+    CredentialError, Credentials, Decision, decision_cache_key, reject_query_credentials,
+};
 use gateway_core::GatewayError;
 use mcp_proto::transport::StateStore;
 use serde_json::Value;
@@ -70,12 +73,7 @@ pub async fn authorize(
 ) -> Result<Decision, Refusal> {
     let unauthorized = |message: String| unauthenticated(settings, inbound, mcp, &message);
     reject_query_credentials(inbound.query()).map_err(|err| unauthorized(err.to_string()))?;
-    let credentials = Credentials::from_headers(
-        inbound
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
+    let credentials = credentials(inbound);
     credentials
         .presented()
         .map_err(|err| unauthorized(err.to_string()))?;
@@ -93,6 +91,30 @@ pub async fn authorize(
     } else {
         Err(GatewayError::NotFound.into())
     }
+}
+
+/// The credentials the caller presented, as headers.
+pub fn credentials(inbound: &Inbound) -> Credentials {
+    Credentials::from_headers(
+        inbound
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    )
+}
+
+/// Whether the request carries no credential at all (an empty `Bearer ` counts as none).
+pub fn is_anonymous(inbound: &Inbound) -> bool {
+    matches!(
+        credentials(inbound).presented(),
+        Err(CredentialError::Missing)
+    )
+}
+
+/// The caller's tool rule on this server: whether they may see and call a tool. Every surface
+/// filters its tool list and refuses calls with it (`gateway_core::pipeline`).
+pub fn tool_rule<'a>(settings: &'a Settings, decision: &'a Decision) -> impl Fn(&str) -> bool + 'a {
+    move |tool| decision.allows_tool(&settings.server_id, tool)
 }
 
 fn cached(settings: &Settings, credentials: &Credentials) -> Option<Decision> {

@@ -9,14 +9,15 @@
 //!   `Mcp-Session-Id` bound to the caller; `DELETE` ends that session for the rest of its life.
 //!   `tools/list` comes from the cache, so a new session per chat turn costs no upstream request.
 //!
-//! Tools go through the one call pipeline (`gateway_core::pipeline`); prompts, resources and
+//! Tools go through the one call pipeline (`gateway_core::pipeline`): listed and called only as
+//! the caller's tool rule allows (a hidden tool is an unknown one); prompts, resources and
 //! completion are relayed to the upstream in its own era. Answers are JSON; GET (no server
 //! stream) is 405.
 
 use auth_core::Decision;
 use auth_core::audit::Surface;
 use gateway_core::GatewayError;
-use gateway_core::pipeline::{prepare_call, rpc_failure};
+use gateway_core::pipeline::{prepare_call, rpc_failure, usable_tools};
 use gateway_core::public_url::check_origin;
 use gateway_core::session::{self, NONCE_LEN, SessionError};
 use mcp_proto::headers::{SESSION_ID, param_headers_of};
@@ -225,7 +226,8 @@ async fn tools_call(
         ))),
         (Ok(arguments), false) => match &settings.target {
             Target::Upstream(_) => {
-                call_tool(settings, inbound, modern, &name, arguments.clone()).await
+                let arguments = arguments.clone();
+                call_tool(settings, inbound, decision, modern, &name, arguments).await
             }
             Target::Aggregate { members } => {
                 let arguments = arguments.clone();
@@ -258,6 +260,7 @@ async fn tools_call(
 async fn call_tool(
     settings: &Settings,
     inbound: &Inbound,
+    decision: &Decision,
     modern: bool,
     name: &str,
     arguments: Map<String, Value>,
@@ -268,7 +271,8 @@ async fn call_tool(
         .await
         .map_err(|e| upstream_failure(settings, modern, e))?;
     let client = upstream.client();
-    let call = prepare_call(&tools.tools, name, arguments).map_err(Failure::Gateway)?;
+    let may_use = authz::tool_rule(settings, decision);
+    let call = prepare_call(&tools.tools, may_use, name, arguments).map_err(Failure::Gateway)?;
     if modern {
         let declared = param_headers_of(&call.tool.input_schema).unwrap_or_default();
         let mirrored = Value::Object(call.arguments.clone());
@@ -494,8 +498,8 @@ async fn answer(
                 .tools()
                 .await
                 .map_err(|e| upstream_failure(settings, modern, e))?;
-            let tools: Vec<Value> = list
-                .tools
+            // Per caller: the relayed result is `cacheScope: private`.
+            let tools: Vec<Value> = usable_tools(list.tools, authz::tool_rule(settings, decision))
                 .into_iter()
                 .map(|tool| {
                     if modern {

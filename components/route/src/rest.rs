@@ -1,10 +1,11 @@
 //! The REST surface Open WebUI uses: server info, the OpenAPI document and tool calls.
 
+use auth_core::Decision;
 use auth_core::audit::Surface;
 use gateway_core::GatewayError;
 use gateway_core::args::parse_object;
 use gateway_core::openapi::{DocumentInfo, ServerTools, server_document};
-use gateway_core::pipeline::prepare_call;
+use gateway_core::pipeline::{prepare_call, usable_tools};
 use gateway_core::result::rest_body;
 use mcp_proto::types::Tool;
 use serde_json::{Value, json};
@@ -72,11 +73,12 @@ pub async fn info(settings: &Settings, inbound: &Inbound, outparam: ResponseOutp
     if inbound.method != Method::Get {
         return method_not_allowed(outparam, "GET");
     }
-    if let Err(refusal) = authz::authorize(settings, inbound, false).await {
-        return respond::refusal(outparam, refusal);
-    }
+    let decision = match authz::authorize(settings, inbound, false).await {
+        Ok(decision) => decision,
+        Err(refusal) => return respond::refusal(outparam, refusal),
+    };
     let tools = match tools(settings).await {
-        Ok(tools) => tools,
+        Ok(tools) => usable_tools(tools, authz::tool_rule(settings, &decision)),
         Err(error) => return respond::error(outparam, &error, None),
     };
     // Relative links when the public URL is unknown: a Host header is never echoed.
@@ -101,25 +103,29 @@ pub async fn info(settings: &Settings, inbound: &Inbound, outparam: ResponseOutp
     respond::json(outparam, 200, &body, &[]);
 }
 
-/// `GET /<s>/openapi.json`: public when `openapi_public` is set (Open WebUI fetches it without
-/// the user's token), otherwise for callers who may use the server.
+/// `GET /<s>/openapi.json`: the tools the caller may use. With `openapi_public` an anonymous
+/// request gets every tool (Open WebUI fetches it without the user's token; the call is where
+/// the caller's tool rule is enforced).
 pub async fn openapi(settings: &Settings, inbound: &Inbound, outparam: ResponseOutparam) {
     if inbound.method != Method::Get {
         return method_not_allowed(outparam, "GET");
     }
-    if !settings.openapi_public
-        && let Err(refusal) = authz::authorize(settings, inbound, false).await
-    {
-        return respond::refusal(outparam, refusal);
-    }
-    let tools = if settings.openapi_public {
-        public_tools(settings).await
+    let decision = if settings.openapi_public && authz::is_anonymous(inbound) {
+        None
     } else {
-        tools(settings).await
+        match authz::authorize(settings, inbound, false).await {
+            Ok(decision) => Some(decision),
+            Err(refusal) => return respond::refusal(outparam, refusal),
+        }
     };
-    let tools = match tools {
-        Ok(tools) => tools,
-        Err(error) => return respond::error(outparam, &error, None),
+    let tools = match &decision {
+        None => public_tools(settings).await,
+        Some(_) => tools(settings).await,
+    };
+    let tools = match (tools, &decision) {
+        (Ok(tools), Some(decision)) => usable_tools(tools, authz::tool_rule(settings, decision)),
+        (Ok(tools), None) => tools,
+        (Err(error), _) => return respond::error(outparam, &error, None),
     };
     let values = as_values(&tools);
     let document = server_document(
@@ -145,7 +151,7 @@ pub async fn call(settings: &Settings, inbound: &Inbound, tool: &str, outparam: 
     let started_ms = clock::now_ms();
     let parsed = parse_object(&inbound.body);
     let outcome = match &parsed {
-        Ok(arguments) => call_tool(settings, tool, arguments.clone()).await,
+        Ok(arguments) => call_tool(settings, &decision, tool, arguments.clone()).await,
         Err(error) => Err(error.clone()),
     };
     let status = match &outcome {
@@ -173,6 +179,7 @@ pub async fn call(settings: &Settings, inbound: &Inbound, tool: &str, outparam: 
 
 async fn call_tool(
     settings: &Settings,
+    decision: &Decision,
     tool: &str,
     arguments: serde_json::Map<String, Value>,
 ) -> Result<Value, GatewayError> {
@@ -182,7 +189,8 @@ async fn call_tool(
         .await
         .map_err(|e| gateway_error(&settings.server_id, e))?;
     let client = upstream.client();
-    let call = prepare_call(&tools.tools, tool, arguments)?;
+    let may_use = authz::tool_rule(settings, decision);
+    let call = prepare_call(&tools.tools, may_use, tool, arguments)?;
     let result = client
         .call_tool(&call.tool.name, Value::Object(call.arguments))
         .await

@@ -61,13 +61,7 @@ impl ApiKeyRecord {
         let servers = if all_servers {
             AllowedServers::All
         } else {
-            AllowedServers::Set(
-                servers_csv
-                    .split(',')
-                    .filter(|server| !server.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-            )
+            AllowedServers::whole(servers_csv.split(',').filter(|server| !server.is_empty()))
         };
         Self {
             id,

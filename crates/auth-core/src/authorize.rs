@@ -135,6 +135,7 @@ mod tests {
     use super::*;
     use crate::decision::AllowedServers;
     use crate::policy::GroupGrant;
+    use crate::tools::GrantedTools;
 
     const GITHUB_GROUP: &str = "0f0e0d0c-0000-0000-0000-000000000001";
 
@@ -146,8 +147,10 @@ mod tests {
                 tenant_id: "t".into(),
                 object_id: GITHUB_GROUP.into(),
                 server: "github".into(),
+                tools: GrantedTools::All,
             }],
             user_rules: vec![],
+            tool_denies: vec![],
         }
     }
 

@@ -1,18 +1,19 @@
 //! The outcome of authorization, shared by the auth component (writer) and the route components
 //! (readers of the cached copy).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::credentials::Credentials;
+use crate::tools::ToolAccess;
 
 /// Longest time a decision is reused before the policy is read again (revocation latency).
 pub const DECISION_TTL_MS: u64 = 60_000;
 /// Prefix of the key-value keys holding cached decisions; versioned with the Decision format.
-pub const DECISION_KEY_PREFIX: &str = "authz:v1:";
+pub const DECISION_KEY_PREFIX: &str = "authz:v2:";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,15 +48,36 @@ pub struct Principal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AllowedServers {
+    /// Every server and every tool, including servers registered later.
     All,
-    Set(BTreeSet<String>),
+    /// These servers, each with the tools the caller may use there.
+    Set(BTreeMap<String, ToolAccess>),
 }
 
 impl AllowedServers {
+    /// These servers, every tool of each.
+    pub fn whole<S: Into<String>>(ids: impl IntoIterator<Item = S>) -> Self {
+        Self::Set(
+            ids.into_iter()
+                .map(|id| (id.into(), ToolAccess::whole()))
+                .collect(),
+        )
+    }
+
     pub fn allows(&self, server_id: &str) -> bool {
+        self.access(server_id).is_some()
+    }
+
+    pub fn allows_tool(&self, server_id: &str, tool: &str) -> bool {
+        self.access(server_id)
+            .is_some_and(|access| access.allows(tool))
+    }
+
+    /// The caller's tools on `server_id`; none when the server is not theirs.
+    pub fn access(&self, server_id: &str) -> Option<ToolAccess> {
         match self {
-            Self::All => true,
-            Self::Set(ids) => ids.contains(server_id),
+            Self::All => Some(ToolAccess::whole()),
+            Self::Set(servers) => servers.get(server_id).cloned(),
         }
     }
 }
@@ -73,6 +95,11 @@ impl Decision {
         self.servers.allows(server_id)
     }
 
+    /// Whether the caller may see and call `tool` of `server_id`.
+    pub fn allows_tool(&self, server_id: &str, tool: &str) -> bool {
+        self.servers.allows_tool(server_id, tool)
+    }
+
     pub fn is_fresh(&self, now_ms: u64) -> bool {
         now_ms < self.expires_at_ms
     }
@@ -85,7 +112,7 @@ pub fn decision_expiry(now_ms: u64, credential_expires_at_ms: Option<u64>) -> u6
     credential_expires_at_ms.map_or(ttl_end, |expiry| expiry.min(ttl_end))
 }
 
-/// Key-value key of the decision for these credentials: `authz:v1:` + hex HMAC-SHA256 of their
+/// Key-value key of the decision for these credentials: [`DECISION_KEY_PREFIX`] + hex HMAC-SHA256 of their
 /// canonical bytes under the gateway secret, so the store never holds a credential.
 pub fn decision_cache_key(gateway_secret: &[u8], credentials: &Credentials) -> String {
     let mut mac =
@@ -100,6 +127,7 @@ pub fn decision_cache_key(gateway_secret: &[u8], credentials: &Credentials) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::{GrantedTools, ToolPattern};
 
     fn decision(servers: AllowedServers) -> Decision {
         Decision {
@@ -117,20 +145,53 @@ mod tests {
         }
     }
 
+    fn read_only_github() -> AllowedServers {
+        AllowedServers::Set(BTreeMap::from([(
+            "github".to_owned(),
+            ToolAccess {
+                granted: GrantedTools::Patterns([ToolPattern::parse("get_*").unwrap()].into()),
+                denied: [ToolPattern::parse("get_secret").unwrap()].into(),
+            },
+        )]))
+    }
+
     #[test]
     fn set_allows_only_its_members_and_all_allows_everything() {
-        let set = decision(AllowedServers::Set(BTreeSet::from(["github".to_owned()])));
+        let set = decision(AllowedServers::whole(["github"]));
         assert!(set.allows("github"));
+        assert!(set.allows_tool("github", "anything"));
         assert!(!set.allows("linear"));
-        assert!(decision(AllowedServers::All).allows("linear"));
+        assert!(!set.allows_tool("linear", "anything"));
+        let all = decision(AllowedServers::All);
+        assert!(all.allows("linear"));
+        assert!(all.allows_tool("linear", "anything"));
+    }
+
+    #[test]
+    fn tools_are_allowed_by_the_server_access() {
+        let d = decision(read_only_github());
+        assert!(d.allows("github"));
+        assert!(d.allows_tool("github", "get_issue"));
+        assert!(!d.allows_tool("github", "get_secret"));
+        assert!(!d.allows_tool("github", "delete_repo"));
+        assert!(!d.allows_tool("linear", "get_issue"));
     }
 
     #[test]
     fn decision_round_trips_through_json() {
-        let original = decision(AllowedServers::Set(BTreeSet::from(["github".to_owned()])));
-        let json = serde_json::to_string(&original).unwrap();
-        assert_eq!(serde_json::from_str::<Decision>(&json).unwrap(), original);
-        assert!(json.contains(r#""kind":"entra""#), "{json}");
+        for servers in [AllowedServers::whole(["github"]), read_only_github()] {
+            let original = decision(servers);
+            let json = serde_json::to_string(&original).unwrap();
+            assert_eq!(serde_json::from_str::<Decision>(&json).unwrap(), original);
+            assert!(json.contains(r#""kind":"entra""#), "{json}");
+        }
+    }
+
+    #[test]
+    fn a_decision_of_the_previous_format_is_not_read() {
+        let v1 = r#"{"principal":{"id":"o","name":"n","kind":"entra","groups":[],"roles":[]},"servers":{"set":["github"]},"expires_at_ms":1}"#;
+        assert!(serde_json::from_str::<Decision>(v1).is_err());
+        assert_ne!(DECISION_KEY_PREFIX, "authz:v1:");
     }
 
     #[test]

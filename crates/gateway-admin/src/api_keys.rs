@@ -61,7 +61,12 @@ impl Admin {
                     "name at least one --server, or --all-servers".into(),
                 ));
             }
-            AllowedServers::Set(ids) => (false, ids.iter().cloned().collect()),
+            AllowedServers::Set(ids) if ids.values().any(|access| !access.is_whole()) => {
+                return Err(AdminError::Invalid(
+                    "an API key reaches whole servers; it has no tool rules".into(),
+                ));
+            }
+            AllowedServers::Set(ids) => (false, ids.keys().cloned().collect()),
         };
         for server in &servers {
             validate::server(&mut tx, server, false).await?;

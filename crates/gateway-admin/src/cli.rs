@@ -18,9 +18,10 @@ pub struct Cli {
 pub enum Command {
     /// Apply pending migrations (already applied ones are skipped).
     Migrate,
-    /// Give a group or a user access to a server (`*` = all servers).
+    /// Give a group or a user access to a server (`*` = all servers), or to some of its tools.
+    /// A grant only adds: granting more tools of a server widens the grant.
     #[command(subcommand)]
-    Grant(Target),
+    Grant(GrantTarget),
     /// Remove a group mapping, or a user's grant or deny.
     #[command(subcommand)]
     Revoke(Target),
@@ -30,14 +31,21 @@ pub enum Command {
     /// Link a group label to the Entra group it stands for.
     #[command(subcommand)]
     Group(GroupCommand),
-    /// Show servers, group mappings (with their object ids) and user rules.
+    /// Hide tools of a server from a group's members or a user, whatever their grants give.
+    #[command(subcommand)]
+    DenyTool(ToolTarget),
+    /// Remove a tool deny.
+    #[command(subcommand)]
+    RevokeToolDeny(ToolTarget),
+    /// Show servers, group mappings (with their object ids), user rules and tool denies.
     List,
     /// Create, list or revoke API keys.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
     /// Show recent tool calls, newest first.
     Audit(AuditArgs),
-    /// Explain whether a user with the given groups may use a server, and which rule decides.
+    /// Explain whether a user with the given groups may use a server (or one of its tools), and
+    /// which rule decides.
     Explain(ExplainArgs),
 }
 
@@ -58,6 +66,52 @@ pub struct UserArgs {
     /// A label for administrators (UPN or email); never matched against tokens.
     #[arg(long)]
     pub label: Option<String>,
+}
+
+/// The tools a grant gives.
+#[derive(Debug, Args)]
+pub struct ToolsArg {
+    /// Only these tools: names or `*` patterns, comma-separated (e.g. `search_*,get_*`); without
+    /// it, the whole server.
+    #[arg(long, value_delimiter = ',', value_name = "PATTERN,...")]
+    pub tools: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GrantTarget {
+    /// An Entra group, by its label (link the label with `group link`).
+    Group {
+        group: String,
+        server: String,
+        #[command(flatten)]
+        tools: ToolsArg,
+    },
+    /// A user, by object id within a tenant.
+    User {
+        #[command(flatten)]
+        user: UserArgs,
+        #[command(flatten)]
+        tools: ToolsArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ToolTarget {
+    /// The members of an Entra group, by its label (linked like its mappings).
+    Group {
+        group: String,
+        /// A server id (`*` = every server).
+        server: String,
+        /// A tool name or `*` pattern.
+        pattern: String,
+    },
+    /// A user, by object id within a tenant.
+    User {
+        #[command(flatten)]
+        user: UserArgs,
+        /// A tool name or `*` pattern.
+        pattern: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,4 +192,7 @@ pub struct ExplainArgs {
     pub groups: Vec<String>,
     #[arg(long)]
     pub server: String,
+    /// A tool of the server: explain whether it is listed and callable.
+    #[arg(long)]
+    pub tool: Option<String>,
 }

@@ -5,8 +5,10 @@ use std::fmt::Write as _;
 use auth_core::AllowedServers;
 use auth_core::policy::ALL_SERVERS;
 
-use crate::cli::{ApiKeyCommand, Cli, Command, DenyTarget, GroupCommand, Target};
-use crate::{Admin, AdminError, AuditFilter, Change, NewApiKey, Result, User};
+use crate::cli::{
+    ApiKeyCommand, Cli, Command, DenyTarget, GrantTarget, GroupCommand, Target, ToolTarget,
+};
+use crate::{Admin, AdminError, AuditFilter, Change, NewApiKey, Result, User, validate};
 
 fn report(change: Change, done: String) -> String {
     match change {
@@ -30,15 +32,72 @@ pub async fn run(cli: Cli) -> Result<String> {
                 format!("applied migrations {}\n", versions.join(", "))
             })
         }
-        Command::Grant(Target::Group { group, server }) => Ok(report(
-            admin.grant_group(&group, &server).await?,
-            format!("granted group '{group}' server '{server}'"),
+        Command::Grant(GrantTarget::Group {
+            group,
+            server,
+            tools,
+        }) => {
+            let tools = validate::tools(&tools.tools)?;
+            Ok(report(
+                admin.grant_group(&group, &server, &tools).await?,
+                format!("granted group '{group}' server '{server}' ({tools})"),
+            ))
+        }
+        Command::Grant(GrantTarget::User { user: args, tools }) => {
+            let user = User::new(&args.tenant.tenant, &args.user, args.label.as_deref())?;
+            let tools = validate::tools(&tools.tools)?;
+            Ok(report(
+                admin.grant_user(&user, &args.server, &tools).await?,
+                format!(
+                    "granted user '{}' server '{}' ({tools})",
+                    args.user, args.server
+                ),
+            ))
+        }
+        Command::DenyTool(ToolTarget::Group {
+            group,
+            server,
+            pattern,
+        }) => Ok(report(
+            admin.deny_group_tool(&group, &server, &pattern).await?,
+            format!("denied group '{group}' tools '{pattern}' of server '{server}'"),
         )),
-        Command::Grant(Target::User(args)) => {
+        Command::DenyTool(ToolTarget::User {
+            user: args,
+            pattern,
+        }) => {
             let user = User::new(&args.tenant.tenant, &args.user, args.label.as_deref())?;
             Ok(report(
-                admin.grant_user(&user, &args.server).await?,
-                format!("granted user '{}' server '{}'", args.user, args.server),
+                admin.deny_user_tool(&user, &args.server, &pattern).await?,
+                format!(
+                    "denied user '{}' tools '{pattern}' of server '{}'",
+                    args.user, args.server
+                ),
+            ))
+        }
+        Command::RevokeToolDeny(ToolTarget::Group {
+            group,
+            server,
+            pattern,
+        }) => Ok(report(
+            admin
+                .revoke_group_tool_deny(&group, &server, &pattern)
+                .await?,
+            format!("removed the deny of group '{group}' tools '{pattern}' of server '{server}'"),
+        )),
+        Command::RevokeToolDeny(ToolTarget::User {
+            user: args,
+            pattern,
+        }) => {
+            let user = User::new(&args.tenant.tenant, &args.user, None)?;
+            Ok(report(
+                admin
+                    .revoke_user_tool_deny(&user, &args.server, &pattern)
+                    .await?,
+                format!(
+                    "removed the deny of user '{}' tools '{pattern}' of server '{}'",
+                    args.user, args.server
+                ),
             ))
         }
         Command::Deny(DenyTarget::User(args)) => {
@@ -82,7 +141,7 @@ pub async fn run(cli: Cli) -> Result<String> {
             let servers = if args.all_servers {
                 AllowedServers::All
             } else {
-                AllowedServers::Set(args.servers.into_iter().collect())
+                AllowedServers::whole(args.servers)
             };
             let created = admin
                 .create_api_key(&NewApiKey {
@@ -122,9 +181,17 @@ pub async fn run(cli: Cli) -> Result<String> {
             }
             Ok(out)
         }
-        Command::Explain(args) => Ok(admin
-            .explain(&args.tenant.tenant, &args.user, &args.groups, &args.server)
-            .await?
-            .to_string()),
+        Command::Explain(args) => {
+            let (tenant, user, groups) = (&args.tenant.tenant, &args.user, &args.groups);
+            let explanation = match &args.tool {
+                None => admin.explain(tenant, user, groups, &args.server).await?,
+                Some(tool) => {
+                    admin
+                        .explain_tool(tenant, user, groups, &args.server, tool)
+                        .await?
+                }
+            };
+            Ok(explanation.to_string())
+        }
     }
 }

@@ -1,4 +1,5 @@
-use auth_core::ApiKeyError;
+use auth_core::sql::RowError;
+use auth_core::{ApiKeyError, ToolPatternError};
 
 /// Exit status for bad input (sysexits EX_USAGE).
 pub const EXIT_USAGE: u8 = 64;
@@ -16,13 +17,18 @@ pub enum AdminError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     ApiKey(#[from] ApiKeyError),
+    #[error("{0}")]
+    ToolPattern(#[from] ToolPatternError),
+    /// A policy row the evaluation cannot read (the schema's checks should make this impossible).
+    #[error("the policy database holds a row that cannot be read: {0}")]
+    Row(#[from] RowError),
 }
 
 impl AdminError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Invalid(_) | Self::ApiKey(_) => EXIT_USAGE,
-            Self::Database(_) | Self::Migrate(_) => EXIT_UNAVAILABLE,
+            Self::Invalid(_) | Self::ApiKey(_) | Self::ToolPattern(_) => EXIT_USAGE,
+            Self::Database(_) | Self::Migrate(_) | Self::Row(_) => EXIT_UNAVAILABLE,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! `mcp-gateway-admin`: applies the migrations and manages the gateway's policy (group and user
-//! grants, API keys), reads the audit log and explains decisions, using the same pure policy
+//! grants, tool rules, API keys), reads the audit log and explains decisions, using the same pure policy
 //! evaluation as the auth component (`auth-core`). Every change runs in one transaction, and bad
 //! input changes nothing.
 
@@ -23,7 +23,7 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use commands::run;
 pub use error::{AdminError, EXIT_UNAVAILABLE, EXIT_USAGE, Result};
 pub use migrate::MIGRATOR;
-pub use policy_store::{Change, Explanation, GroupMapping, Listing, User};
+pub use policy_store::{Change, Explanation, GroupMapping, GroupToolDeny, Listing, User};
 
 /// A connection to the policy database.
 #[derive(Clone)]

@@ -1,6 +1,7 @@
 //! Checks of admin input, before anything is written.
 
 use auth_core::policy::ALL_SERVERS;
+use auth_core::{GrantedTools, ToolPattern};
 use sqlx::PgConnection;
 
 use crate::{AdminError, Result};
@@ -36,6 +37,23 @@ pub fn object_id(what: &str, value: &str) -> Result<String> {
             "{what} must be an Entra id (a GUID such as 00000000-0000-0000-0000-000000000000), not '{value}'"
         )))
     }
+}
+
+/// A tool name or `*` pattern.
+pub fn tool(pattern: &str) -> Result<ToolPattern> {
+    Ok(ToolPattern::parse(pattern.trim())?)
+}
+
+/// What a grant gives: the whole server without `--tools`, else the patterns listed.
+pub fn tools(patterns: &[String]) -> Result<GrantedTools> {
+    if patterns.is_empty() {
+        return Ok(GrantedTools::All);
+    }
+    let patterns = patterns
+        .iter()
+        .map(|pattern| tool(pattern))
+        .collect::<Result<_>>()?;
+    Ok(GrantedTools::Patterns(patterns))
 }
 
 /// A registered server id, or `*` when `allow_all`.

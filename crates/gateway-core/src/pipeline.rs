@@ -1,7 +1,8 @@
 //! The one call pipeline of every surface (REST `POST /<s>/<tool>`, MCP `tools/call`): resolve
-//! the tool in the upstream's list → validate the arguments against its `inputSchema` → (the
-//! adapter calls the upstream) → map the result for the surface → one audit record shape.
-//! Authorization happens before, in the adapter, for the whole server.
+//! the tool in the upstream's list, among those the caller may use → validate the arguments
+//! against its `inputSchema` → (the adapter calls the upstream) → map the result for the
+//! surface → one audit record shape. The adapter authorizes the server before; the caller's
+//! tool rule (`may_use`) comes from that decision.
 
 use mcp_proto::jsonrpc::{ErrorObject, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND};
 use mcp_proto::types::Tool;
@@ -18,15 +19,25 @@ pub struct PreparedCall<'a> {
     pub arguments: Map<String, Value>,
 }
 
-/// 404 for a tool the upstream does not list, 422 for arguments its schema refuses.
+/// The tools of an upstream's list the caller may use: what every surface lists.
+pub fn usable_tools(tools: Vec<Tool>, may_use: impl Fn(&str) -> bool) -> Vec<Tool> {
+    tools
+        .into_iter()
+        .filter(|tool| may_use(&tool.name))
+        .collect()
+}
+
+/// 404 for a tool the upstream does not list or the caller may not use (alike: a hidden tool
+/// is never revealed), 422 for arguments its schema refuses.
 pub fn prepare_call<'a>(
     tools: &'a [Tool],
+    may_use: impl Fn(&str) -> bool,
     name: &str,
     arguments: Map<String, Value>,
 ) -> Result<PreparedCall<'a>, GatewayError> {
     let tool = tools
         .iter()
-        .find(|tool| tool.name == name)
+        .find(|tool| tool.name == name && may_use(name))
         .ok_or(GatewayError::NotFound)?;
     let arguments = validate_arguments(arguments, &tool.input_schema)?;
     Ok(PreparedCall { tool, arguments })
@@ -94,10 +105,41 @@ mod tests {
         value.as_object().unwrap().clone()
     }
 
+    fn any(_: &str) -> bool {
+        true
+    }
+
+    fn only_now(tool: &str) -> bool {
+        tool == "now"
+    }
+
+    #[test]
+    fn only_the_tools_the_caller_may_use_are_listed() {
+        let names: Vec<String> = usable_tools(tools(), only_now)
+            .into_iter()
+            .map(|tool| tool.name)
+            .collect();
+        assert_eq!(names, ["now"]);
+        assert_eq!(usable_tools(tools(), any).len(), 2);
+    }
+
+    #[test]
+    fn a_tool_outside_the_rule_is_refused_exactly_like_an_unknown_one() {
+        let tools = tools();
+        let hidden = prepare_call(&tools, only_now, "echo", object(json!({"text": "hi"})));
+        let unknown = prepare_call(&tools, only_now, "rm", Map::new());
+        assert_eq!(hidden, Err(GatewayError::NotFound));
+        assert_eq!(hidden, unknown);
+        // Arguments of a hidden tool are not even looked at.
+        let invalid = prepare_call(&tools, only_now, "echo", object(json!({"text": 3})));
+        assert_eq!(invalid, Err(GatewayError::NotFound));
+        assert!(prepare_call(&tools, only_now, "now", Map::new()).is_ok());
+    }
+
     #[test]
     fn a_listed_tool_with_valid_arguments_is_prepared() {
         let tools = tools();
-        let call = prepare_call(&tools, "echo", object(json!({"text": "hi"}))).unwrap();
+        let call = prepare_call(&tools, any, "echo", object(json!({"text": "hi"}))).unwrap();
         assert_eq!(call.tool.name, "echo");
         assert_eq!(Value::Object(call.arguments), json!({"text": "hi"}));
     }
@@ -106,10 +148,10 @@ mod tests {
     fn unknown_tools_and_invalid_arguments_are_refused_before_the_upstream() {
         let tools = tools();
         assert_eq!(
-            prepare_call(&tools, "rm", Map::new()),
+            prepare_call(&tools, any, "rm", Map::new()),
             Err(GatewayError::NotFound)
         );
-        let invalid = prepare_call(&tools, "echo", object(json!({"text": 3})));
+        let invalid = prepare_call(&tools, any, "echo", object(json!({"text": 3})));
         assert!(
             matches!(&invalid, Err(GatewayError::Unprocessable(m)) if m.starts_with("/text")),
             "{invalid:?}"

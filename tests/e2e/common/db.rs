@@ -59,7 +59,7 @@ impl Database {
     pub fn api_key(&self, owner: &str, servers: Option<&[&str]>) -> String {
         let servers = match servers {
             None => AllowedServers::All,
-            Some(list) => AllowedServers::Set(list.iter().map(|s| s.to_string()).collect()),
+            Some(list) => AllowedServers::whole(list.iter().copied()),
         };
         let new = NewApiKey {
             owner: owner.into(),

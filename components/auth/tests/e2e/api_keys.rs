@@ -1,5 +1,3 @@
-use std::collections::BTreeSet;
-
 use auth_core::AllowedServers;
 use gateway_admin::NewApiKey;
 
@@ -8,12 +6,7 @@ use crate::common::{Gateway, Options};
 fn key(servers: &[&str]) -> NewApiKey {
     NewApiKey {
         owner: "ci".into(),
-        servers: AllowedServers::Set(
-            servers
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect::<BTreeSet<_>>(),
-        ),
+        servers: AllowedServers::whole(servers.iter().copied()),
         forwarder: false,
         expires_in_days: Some(30),
     }

@@ -91,8 +91,8 @@ impl Reply {
         let servers = &self.body["servers"];
         servers == "all"
             || servers["set"]
-                .as_array()
-                .is_some_and(|set| set.iter().any(|id| id == server))
+                .as_object()
+                .is_some_and(|set| set.contains_key(server))
     }
 }
 

@@ -45,7 +45,7 @@ async fn forged_groups_with_an_entra_token_are_ignored() {
 async fn forged_groups_with_an_ordinary_key_are_ignored() {
     let gw = Gateway::start(Options::default()).await;
     let mut limited = key(false);
-    limited.servers = AllowedServers::Set(["github".to_owned()].into());
+    limited.servers = AllowedServers::whole(["github"]);
     let created = gw.admin.create_api_key(&limited).await.unwrap();
     let forged = forged();
     let mut headers = vec![("x-api-key", created.key.as_str())];

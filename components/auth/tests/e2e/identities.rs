@@ -1,6 +1,7 @@
 //! Identities, not names: groups match by object id within their tenant, users by object id
 //! within their tenant; display names and usernames grant nothing.
 
+use auth_core::GrantedTools;
 use gateway_admin::User;
 use serde_json::json;
 
@@ -12,7 +13,7 @@ async fn group_names_in_a_token_grant_nothing() {
     let by_name = gw.tenant_claims(TENANT, "oid-a", &["MCP-Admin", "mcp-github"]);
     let reply = gw.authorize_bearer(&issuer().mint(&by_name)).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(reply.body["servers"], json!({"set": []}));
+    assert_eq!(reply.body["servers"], json!({"set": {}}));
 
     let twin = gw
         .authorize_bearer(&gw.token("oid-b", &["MCP-Admin"]))
@@ -28,7 +29,7 @@ async fn a_group_linked_in_one_tenant_grants_nothing_in_another() {
     let reply = gw.authorize_bearer(&issuer().mint(&elsewhere)).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["principal"]["tenant_id"], OTHER_TENANT);
-    assert_eq!(reply.body["servers"], json!({"set": []}));
+    assert_eq!(reply.body["servers"], json!({"set": {}}));
 }
 
 #[tokio::test]
@@ -47,7 +48,10 @@ async fn user_rules_match_the_object_id_within_its_tenant_not_the_username() {
 
     let alice = user_id(1);
     let user = User::new(TENANT, &alice, Some("alice@example.com")).unwrap();
-    gw.admin.grant_user(&user, "linear").await.unwrap();
+    gw.admin
+        .grant_user(&user, "linear", &GrantedTools::All)
+        .await
+        .unwrap();
     let granted = gw.authorize_bearer(&gw.token(&alice, &[])).await;
     assert!(granted.allows("linear"), "{}", granted.body);
     let same_id_elsewhere = gw.tenant_claims(OTHER_TENANT, &alice, &[]);

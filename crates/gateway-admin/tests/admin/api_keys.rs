@@ -1,5 +1,3 @@
-use std::collections::BTreeSet;
-
 use auth_core::{AllowedServers, ApiKeyError};
 use gateway_admin::{AdminError, NewApiKey};
 
@@ -10,12 +8,7 @@ const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 fn new_key(servers: &[&str], expires_in_days: Option<u32>) -> NewApiKey {
     NewApiKey {
         owner: "ci-pipeline".into(),
-        servers: AllowedServers::Set(
-            servers
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect::<BTreeSet<_>>(),
-        ),
+        servers: AllowedServers::whole(servers.iter().copied()),
         forwarder: false,
         expires_in_days,
     }

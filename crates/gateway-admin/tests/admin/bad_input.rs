@@ -1,22 +1,8 @@
 //! The binary: bad input gets a clear message and exit status 64, and changes nothing.
 
-use std::process::{Command, Output};
+use crate::common::{TENANT, TestDb, admin_cli, group_id, stderr, user_id};
 
-use crate::common::{TENANT, TestDb, group_id, user_id};
-
-fn admin_cli(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mcp-gateway-admin"))
-        .args(args)
-        .env("DATABASE_URL", &db.url)
-        .output()
-        .expect("run mcp-gateway-admin")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-async fn assert_refused_without_change(db: &TestDb, args: &[&str], message: &str) {
+pub async fn assert_refused_without_change(db: &TestDb, args: &[&str], message: &str) {
     let before = db.snapshot().await;
     let output = admin_cli(db, args);
     assert_eq!(

@@ -1,3 +1,4 @@
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -70,6 +71,8 @@ impl TestDb {
             "servers",
             "group_tenant_mapping",
             "user_tenant_access",
+            "group_tool_denies",
+            "user_tool_denies",
             "api_keys",
             "api_key_servers",
         ] {
@@ -142,4 +145,21 @@ impl TestDb {
                 .unwrap();
         }
     }
+}
+
+/// The `mcp-gateway-admin` binary against `db`.
+pub fn admin_cli(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mcp-gateway-admin"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .expect("run mcp-gateway-admin")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }

@@ -7,3 +7,4 @@ mod common;
 mod manifest_drift;
 mod migrations;
 mod seed_policy;
+mod tool_rules;

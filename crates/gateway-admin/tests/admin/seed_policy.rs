@@ -3,8 +3,8 @@
 //! server it is not mapped to, or the same id in another tenant does not (denied twins). User
 //! rules name object ids; a label is refused.
 
-use auth_core::AllowedServers;
 use auth_core::policy::Rule;
+use auth_core::{AllowedServers, GrantedTools};
 use gateway_admin::User;
 
 use crate::common::{OTHER_TENANT, TENANT, TestDb, group_id, user_id};
@@ -188,7 +188,11 @@ async fn user_grant_is_explained_and_revocable() {
     let db = TestDb::migrated().await;
     let bob = user_id(3);
     db.admin
-        .grant_user(&user(3, Some("bob@example.com")), "linear")
+        .grant_user(
+            &user(3, Some("bob@example.com")),
+            "linear",
+            &GrantedTools::All,
+        )
         .await
         .unwrap();
     let granted = db.admin.explain(TENANT, &bob, &[], "linear").await.unwrap();
@@ -219,7 +223,10 @@ async fn user_rules_against_labels_are_refused() {
 async fn group_grant_and_revoke_round_trip() {
     let db = TestDb::migrated().await;
     let team = vec![group_id("Team-Data")];
-    db.admin.grant_group("Team-Data", "datadog").await.unwrap();
+    db.admin
+        .grant_group("Team-Data", "datadog", &GrantedTools::All)
+        .await
+        .unwrap();
     db.admin
         .link_group("Team-Data", TENANT, &group_id("Team-Data"))
         .await
