@@ -10,6 +10,7 @@ mod catalog;
 mod failures;
 mod mcp_endpoint;
 mod mcp_rules;
+mod open_webui;
 mod openapi;
 mod paths;
 mod rest_surface;

@@ -59,8 +59,8 @@ fn all_steps(root: &Path, steps: &mut Steps) {
         )
     });
     let mut provisioned = None;
-    steps.run("provision tools (venv, node_modules)", || {
-        provisioned = Some(tools::provision()?);
+    steps.run("provision tools (venvs, node_modules)", || {
+        provisioned = Some((tools::provision()?, tools::open_webui()?));
         Ok(Outcome::Check)
     });
     let mut services = None;
@@ -68,7 +68,7 @@ fn all_steps(root: &Path, steps: &mut Steps) {
         services = Some((postgres::provision_for_test()?, redis::provision()?));
         Ok(Outcome::Check)
     });
-    let (Some(tools), Some((postgres, redis)), true) =
+    let (Some((tools, open_webui_python)), Some((postgres, redis)), true) =
         (provisioned, services, built && runner_built)
     else {
         steps.skip("tests", "a build or provisioning failed");
@@ -79,6 +79,7 @@ fn all_steps(root: &Path, steps: &mut Steps) {
         redis_url: redis.url.clone(),
         python: tools.python,
         node_modules: tools.node_modules,
+        open_webui_python,
         wasm_dir: wasm_dir(root),
         runner: root.join("target").join("debug").join("spin-runner"),
         bridge: root.join("target").join("debug").join("mcp-bridge"),
@@ -121,6 +122,7 @@ struct SuiteEnv {
     redis_url: String,
     python: PathBuf,
     node_modules: PathBuf,
+    open_webui_python: PathBuf,
     wasm_dir: PathBuf,
     runner: PathBuf,
     bridge: PathBuf,
@@ -133,6 +135,7 @@ impl SuiteEnv {
             .env(test_support::ENV_REDIS_URL, &self.redis_url)
             .env(test_support::ENV_PYTHON, &self.python)
             .env(test_support::ENV_NODE_MODULES, &self.node_modules)
+            .env(test_support::ENV_OPEN_WEBUI_PYTHON, &self.open_webui_python)
             .env(test_support::ENV_WASM_DIR, &self.wasm_dir)
             .env(test_support::ENV_RUNNER, &self.runner)
             .env(test_support::ENV_BRIDGE, &self.bridge)

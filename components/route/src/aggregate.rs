@@ -26,7 +26,7 @@ use spin_sdk::http::{Method, ResponseOutparam};
 
 use crate::Inbound;
 use crate::authz;
-use crate::mcp_endpoint::{Failure, LIST_TTL_MS, upstream_failure};
+use crate::mcp_endpoint::{Failure, LIST_TTL_MS, call_result_for_client, upstream_failure};
 use crate::respond;
 use crate::settings::Settings;
 use crate::spin_io;
@@ -301,13 +301,7 @@ pub async fn call_tool(
         .call_tool(tool, Value::Object(arguments))
         .await
         .map_err(|error| upstream_failure(settings, modern, error))?;
-    let result = if modern {
-        inbound::call_result_for_modern_client(result)
-    } else {
-        inbound::call_result_for_handshake_client(result)
-    };
-    serde_json::to_value(result)
-        .map_err(|e| Failure::Gateway(GatewayError::Internal(e.to_string())))
+    call_result_for_client(modern, result)
 }
 
 /// `GET /openapi.json`: the members' own documents, merged. Each member answers as it would

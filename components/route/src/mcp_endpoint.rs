@@ -28,8 +28,9 @@ use mcp_proto::jsonrpc::{
 };
 use mcp_proto::transport::StateStore;
 use mcp_proto::types::{
-    CacheScope, FORWARDED_METHODS, Implementation, METHOD_DISCOVER, METHOD_INITIALIZE,
-    METHOD_LOGGING_SET_LEVEL, METHOD_PING, METHOD_TOOLS_CALL, METHOD_TOOLS_LIST, REMOVED_IN_MODERN,
+    CacheScope, CallToolResult, FORWARDED_METHODS, Implementation, METHOD_DISCOVER,
+    METHOD_INITIALIZE, METHOD_LOGGING_SET_LEVEL, METHOD_PING, METHOD_TOOLS_CALL, METHOD_TOOLS_LIST,
+    REMOVED_IN_MODERN,
 };
 use mcp_proto::upstream::{ServerDescription, UpstreamError};
 use serde_json::{Map, Value, json};
@@ -283,6 +284,11 @@ async fn call_tool(
         .call_tool(&call.tool.name, Value::Object(call.arguments))
         .await
         .map_err(|e| upstream_failure(settings, modern, e))?;
+    call_result_for_client(modern, result)
+}
+
+/// A `tools/call` result in the client's era.
+pub fn call_result_for_client(modern: bool, result: CallToolResult) -> Result<Value, Failure> {
     let result = if modern {
         inbound::call_result_for_modern_client(result)
     } else {

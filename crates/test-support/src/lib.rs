@@ -17,6 +17,8 @@ pub const ENV_REDIS_URL: &str = "REDIS_URL";
 pub const ENV_PYTHON: &str = "MCPGW_PYTHON";
 /// `node_modules` folder installed from `tests/package.json`.
 pub const ENV_NODE_MODULES: &str = "MCPGW_NODE_MODULES";
+/// Python interpreter of the venv built from `tests/open_webui/requirements.txt`.
+pub const ENV_OPEN_WEBUI_PYTHON: &str = "MCPGW_OPEN_WEBUI_PYTHON";
 /// Folder holding the built `.wasm` components (`target/wasm32-wasip2/release`).
 pub const ENV_WASM_DIR: &str = "MCPGW_WASM_DIR";
 /// The `spin-runner` binary (built by `cargo xtask test`).
@@ -47,6 +49,10 @@ pub fn python() -> PathBuf {
 
 pub fn node_modules() -> PathBuf {
     PathBuf::from(provisioned(ENV_NODE_MODULES))
+}
+
+pub fn open_webui_python() -> PathBuf {
+    PathBuf::from(provisioned(ENV_OPEN_WEBUI_PYTHON))
 }
 
 /// The executable an npm package installs into `node_modules/.bin`.

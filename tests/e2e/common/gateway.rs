@@ -1,12 +1,12 @@
 //! The gateway as production runs it: the real `spin.toml`, the built components, the runner,
 //! with each test's upstreams and database named through `SPIN_VARIABLE_*`.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use test_support::RunnerProcess;
 
+use super::TempDir;
 use super::db::Database;
 
 pub const GATEWAY_SECRET: &str = "e2e-gateway-secret-of-at-least-32-bytes";
@@ -17,14 +17,6 @@ pub struct Gateway {
     pub base: String,
     process: RunnerProcess,
     _state: TempDir,
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Variables for server `id` whose MCP endpoint is `url` (e.g. `http://127.0.0.1:4000/mcp`).

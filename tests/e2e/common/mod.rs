@@ -4,9 +4,20 @@
 pub mod db;
 pub mod gateway;
 pub mod mcp;
+pub mod open_webui;
 pub mod peers;
 
+use std::path::PathBuf;
 use std::sync::OnceLock;
+
+/// A folder removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 /// One tokio runtime for the async clients (database, embedded demo servers).
 pub fn rt() -> &'static tokio::runtime::Runtime {

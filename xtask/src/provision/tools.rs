@@ -1,4 +1,4 @@
-//! The Python venv and the node_modules the suites drive, rebuilt only when their input changes.
+//! The Python venvs and the node_modules the suites drive, rebuilt only when their input changes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,35 +17,43 @@ pub struct Tools {
 
 pub fn provision() -> Result<Tools> {
     Ok(Tools {
-        python: venv()?,
+        python: venv(
+            &process::root().join("tests").join("requirements.txt"),
+            "venv",
+        )?,
         node_modules: node()?,
     })
 }
 
-fn venv() -> Result<PathBuf> {
-    let requirements = process::root().join("tests").join("requirements.txt");
-    let venv = process::tools_dir().join("venv");
+/// Open WebUI in a venv of its own (`MCPGW_OPEN_WEBUI_PYTHON`), for the test suites only: it
+/// pins ~100 packages (torch among them, ~7 GB) that must not constrain the other tools.
+pub fn open_webui() -> Result<PathBuf> {
+    let requirements = process::root()
+        .join("tests")
+        .join("open_webui")
+        .join("requirements.txt");
+    venv(&requirements, "open-webui-venv")
+}
+
+/// `target/tools/<name>` with `requirements` installed; returns its python.
+fn venv(requirements: &Path, name: &str) -> Result<PathBuf> {
+    let venv = process::tools_dir().join(name);
     let python = venv.join("bin").join("python");
-    cached(
-        &requirements,
-        &venv.with_extension("stamp"),
-        &python,
-        || {
-            if !python.exists() {
-                run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-            }
-            run(Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
-                .arg(&requirements))
-        },
-    )?;
+    cached(requirements, &venv.with_extension("stamp"), &python, || {
+        if !python.exists() {
+            run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        }
+        run(Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(requirements))
+    })?;
     Ok(python)
 }
 

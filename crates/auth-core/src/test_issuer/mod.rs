@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 
 mod server;
 
-pub use server::{GRAPH_APP_TOKEN, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET, IdentityProvider};
+pub use server::{
+    GRAPH_APP_TOKEN, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET, IdentityProvider, Person, SignIn,
+};
 
 use crate::entra::{Jwk, Jwks};
 
