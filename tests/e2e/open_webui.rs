@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use auth_core::test_issuer::{IdentityProvider, Person, SignIn, TestIssuer};
+use auth_core::{GrantedTools, ToolPattern};
 use demo_mcp_server::Era;
 use serde_json::Value;
 
@@ -24,6 +25,7 @@ const TENANT: &str = "11111111-1111-1111-1111-111111111111";
 const GATEWAY_API: &str = "api://mcp-gateway";
 const DEMO_GROUP: &str = "d0000000-0000-4000-8000-000000000001";
 const OTHER_GROUP: &str = "d0000000-0000-4000-8000-000000000002";
+const ADD_GROUP: &str = "d0000000-0000-4000-8000-000000000003";
 const OPEN_WEBUI_CLIENT_ID: &str = "open-webui-client";
 const OPEN_WEBUI_CLIENT_SECRET: &str = "open-webui-client-secret";
 
@@ -144,7 +146,20 @@ fn open_webui_forwards_each_signed_in_users_entra_token() {
     let db = Database::create("open-webui-oauth");
     rt().block_on(async {
         db.admin.link_group("MCP-Demo", TENANT, DEMO_GROUP).await?;
-        db.admin.grant_group("MCP-Demo", "demo").await
+        db.admin
+            .grant_group("MCP-Demo", "demo", &GrantedTools::All)
+            .await?;
+        db.admin
+            .link_group("MCP-Demo-Add", TENANT, ADD_GROUP)
+            .await?;
+        let add_only = ToolPattern::parse("add").expect("a tool pattern");
+        db.admin
+            .grant_group(
+                "MCP-Demo-Add",
+                "demo",
+                &GrantedTools::from_list(Some(vec![add_only])),
+            )
+            .await
     })
     .expect("grant the demo group");
     let idp = IdentityProvider::start_with_sign_in(SignIn {
@@ -160,6 +175,10 @@ fn open_webui_forwards_each_signed_in_users_entra_token() {
     idp.add_person(
         "bob",
         person("b0000000-0000-4000-8000-00000000000b", "Bob", OTHER_GROUP),
+    );
+    idp.add_person(
+        "carol",
+        person("c0000000-0000-4000-8000-00000000000c", "Carol", ADD_GROUP),
     );
     let demo = Demo::start(Era::Both, false);
     let mut env = upstream("demo", &demo.url());
@@ -238,6 +257,34 @@ fn open_webui_forwards_each_signed_in_users_entra_token() {
         echo_calls(&demo),
         2,
         "nothing of Bob's reaches the upstream"
+    );
+
+    // Carol's group grants the demo server's `add` only. OpenAPI: the public document offers
+    // `echo`, and its call is refused as an unknown tool; MCP: `echo` is not offered.
+    let carol = open_webui.sign_in("microsoft", "carol");
+    let reply = open_webui.chat(
+        &carol,
+        "server:demo",
+        &echo_script("demo_echo", "n-carol-1"),
+    );
+    let refusal = model.tool_results().last().cloned().unwrap_or_default();
+    assert!(refusal.contains("404"), "{refusal}");
+    assert!(!refusal.contains("n-carol-1"), "{refusal}");
+    assert!(content(&reply).contains("404"), "{reply}");
+    let reply = open_webui.chat(
+        &carol,
+        "server:mcp:dm",
+        &echo_script("dm_echo", "n-carol-2"),
+    );
+    assert!(
+        content(&reply).starts_with("not offered: dm_echo"),
+        "{reply}"
+    );
+    assert!(statuses(&reply).is_empty(), "her connection works: {reply}");
+    assert_eq!(
+        echo_calls(&demo),
+        2,
+        "a tool outside Carol's grant never reaches the upstream"
     );
 }
 
