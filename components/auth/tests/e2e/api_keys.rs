@@ -63,7 +63,7 @@ async fn refused_keys_get_one_generic_answer() {
             );
         }
         let logged = format!("API key refused: API key {case}");
-        assert!(gw.log().contains(&logged), "{case}: {}", gw.log());
+        assert!(gw.logs(&logged).await, "{case}: {}", gw.log());
         bodies.push(reply.body);
     }
     assert!(

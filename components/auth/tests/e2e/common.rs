@@ -276,6 +276,18 @@ entra_accepted_app_roles = "{roles}"
     pub fn log(&self) -> String {
         self.runner.log()
     }
+
+    /// Whether `text` reaches the log within 5 s (a component's stderr is copied to the log
+    /// asynchronously, so a line may trail the response it belongs to).
+    pub async fn logs(&self, text: &str) -> bool {
+        for _ in 0..50 {
+            if self.log().contains(text) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        false
+    }
 }
 
 impl Drop for Gateway {
