@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::common::db::Database;
 use crate::common::gateway::{Gateway, upstream};
+use crate::common::mcp::{Answer, Mcp};
 use crate::common::peers::Demo;
 use crate::common::rt;
 
@@ -30,7 +31,6 @@ const ALICE: &str = "00000000-0000-0000-0000-0000000000a1";
 const BOB: &str = "00000000-0000-0000-0000-0000000000b2";
 /// What Readers sees of demo: `echo`, `get_*`, `s*`, less Alice's deny.
 const ALICE_TOOLS: [&str; 3] = ["echo", "get_time", "session_info"];
-const MODERN: &str = "2026-07-28";
 
 fn issuer() -> &'static TestIssuer {
     static ISSUER: OnceLock<TestIssuer> = OnceLock::new();
@@ -99,61 +99,19 @@ impl Setup {
         ))
     }
 
-    fn post_mcp(&self, token: &str, headers: &[(&str, &str)], body: Value) -> Reply {
-        let mut request = reqwest::blocking::Client::new()
-            .post(format!("{}/demo/mcp", self.gateway.base))
-            .bearer_auth(token)
-            .header("accept", "application/json, text/event-stream");
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request.json(&body).send().expect("MCP request");
-        let status = response.status().as_u16();
-        let session = response
-            .headers()
-            .get("mcp-session-id")
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        Reply {
-            status,
-            session,
-            body: response.json().unwrap_or(Value::Null),
-        }
-    }
-
     /// `method` to `/demo/mcp`: 2026-07-28 with `_meta` and routing headers, or in a
     /// handshake-era `session`.
-    fn mcp(&self, token: &str, session: Option<&str>, method: &str, mut params: Value) -> Reply {
-        let name = params["name"].as_str().map(str::to_owned);
-        let mut headers = Vec::new();
+    fn mcp(&self, token: &str, session: Option<&str>, method: &str, params: Value) -> Answer {
+        let client = Mcp::new(&self.gateway, "/demo/mcp", token.to_owned());
         match session {
-            Some(session) => {
-                headers.push(("mcp-session-id", session));
-                headers.push(("mcp-protocol-version", "2025-11-25"));
-            }
-            None => {
-                params["_meta"] = json!({
-                    "io.modelcontextprotocol/protocolVersion": MODERN,
-                    "io.modelcontextprotocol/clientCapabilities": {},
-                });
-                headers.push(("mcp-protocol-version", MODERN));
-                headers.push(("mcp-method", method));
-                if let Some(name) = &name {
-                    headers.push(("mcp-name", name.as_str()));
-                }
-            }
+            Some(session) => client.in_session(session, method, params),
+            None => client.modern(method, params, &[]),
         }
-        let body = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
-        self.post_mcp(token, &headers, body)
     }
 
     /// A handshake-era session of the caller.
     fn session(&self, token: &str) -> String {
-        let params = json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}});
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params});
-        let reply = self.post_mcp(token, &[], body);
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        reply.session.expect("a session id")
+        Mcp::new(&self.gateway, "/demo/mcp", token.to_owned()).initialize()
     }
 
     /// The tool names of `tools/list` in both eras (they must agree).
@@ -171,12 +129,6 @@ impl Setup {
         assert_eq!(listed, names(&handshake.body["result"]["tools"], "name"));
         listed
     }
-}
-
-struct Reply {
-    status: u16,
-    session: Option<String>,
-    body: Value,
 }
 
 fn names(list: &Value, field: &str) -> BTreeSet<String> {
