@@ -31,14 +31,20 @@ pub fn run() -> Result<()> {
 }
 
 fn all_steps(root: &Path, steps: &mut Steps) {
+    // The venvs and node_modules download and unpack while cargo compiles: on a fresh machine
+    // that is minutes of I/O the builds need not wait for.
+    let tools =
+        std::thread::spawn(|| Ok::<_, anyhow::Error>((tools::provision()?, tools::open_webui()?)));
     steps.run("format", || {
         check(cargo().args(["fmt", "--all", "--", "--check"]))
     });
     let built = steps.run("build wasm components", || {
         check(&mut build_components(&COMPONENTS))
     });
-    let runner_built = steps.run("build spin-runner and mcp-bridge", || {
-        check(cargo().args(["build", "-p", "spin-runner", "-p", "mcp-bridge"]))
+    // One package selection for every native build, so that cargo resolves the same features
+    // each time and nothing is compiled twice: the binaries the suites start come from it too.
+    let natives_built = steps.run("build native code and test binaries", || {
+        check(workspace_tests().arg("--no-run"))
     });
     steps.run("clippy (native)", || {
         check(cargo().args([
@@ -59,17 +65,23 @@ fn all_steps(root: &Path, steps: &mut Steps) {
         )
     });
     let mut provisioned = None;
-    steps.run("provision tools (venvs, node_modules)", || {
-        provisioned = Some((tools::provision()?, tools::open_webui()?));
-        Ok(Outcome::Check)
-    });
+    steps.run(
+        "provision tools (venvs, node_modules; started with the builds)",
+        || {
+            let joined = tools
+                .join()
+                .map_err(|_| anyhow::anyhow!("tool provisioning panicked"))?;
+            provisioned = Some(joined?);
+            Ok(Outcome::Check)
+        },
+    );
     let mut services = None;
     steps.run("provision services (PostgreSQL, Redis)", || {
         services = Some((postgres::provision_for_test()?, redis::provision()?));
         Ok(Outcome::Check)
     });
     let (Some((tools, open_webui_python)), Some((postgres, redis)), true) =
-        (provisioned, services, built && runner_built)
+        (provisioned, services, built && natives_built)
     else {
         steps.skip("tests", "a build or provisioning failed");
         return;
@@ -85,26 +97,9 @@ fn all_steps(root: &Path, steps: &mut Steps) {
         bridge: root.join("target").join("debug").join("mcp-bridge"),
     };
     steps.run("tests (workspace)", || {
-        let mut command = cargo();
         // Every suite runs even when an earlier one fails.
-        command.args(["test", "--workspace", "--no-fail-fast"]);
-        for component in COMPONENTS {
-            command.args(["--exclude", component]);
-        }
-        cargo_suite(env.apply(&mut command))
+        cargo_suite(env.apply(workspace_tests().arg("--no-fail-fast")))
     });
-    for (component, target) in component_test_targets(root) {
-        steps.run(&format!("tests ({component} end to end: {target})"), || {
-            cargo_suite(env.apply(cargo().args([
-                "test",
-                "--no-fail-fast",
-                "-p",
-                &component,
-                "--test",
-                &target,
-            ])))
-        });
-    }
     steps.run("tests (k8s validation)", || {
         let (ok, output) = run_tee(
             env.apply(&mut Command::new(&env.python))
@@ -114,6 +109,22 @@ fn all_steps(root: &Path, steps: &mut Steps) {
         steps::suite(ok, steps::parse_unittest(&output))
     });
     // `postgres` and `redis` drop here: services xtask started stop now.
+}
+
+/// `cargo test` of every native package.
+fn workspace_tests() -> Command {
+    native_workspace("test")
+}
+
+/// `cargo <subcommand>` of the workspace without the wasm-only components: `cargo xtask up` and
+/// `cargo xtask test` select the same packages, so each reuses what the other compiled.
+pub fn native_workspace(subcommand: &str) -> Command {
+    let mut command = cargo();
+    command.args([subcommand, "--workspace"]);
+    for component in COMPONENTS {
+        command.args(["--exclude", component]);
+    }
+    command
 }
 
 /// The environment `test-support` reads.
@@ -183,78 +194,9 @@ fn cargo_suite(command: &mut Command) -> Result<Outcome> {
     steps::suite(ok, steps::parse_cargo_test(&output))
 }
 
-/// Integration test targets of the components (`components/<c>/tests/<t>.rs` or
-/// `tests/<t>/main.rs`): native end-to-end suites that drive the built wasm. The workspace run
-/// excludes the components, whose libraries build for wasm32-wasip2 only.
-fn component_test_targets(root: &Path) -> Vec<(String, String)> {
-    let mut targets = Vec::new();
-    for component in COMPONENTS {
-        let Some(dir) = component_dir(root, component) else {
-            continue;
-        };
-        targets.extend(
-            test_targets(&dir.join("tests"))
-                .into_iter()
-                .map(|target| (component.to_owned(), target)),
-        );
-    }
-    targets
-}
-
-fn component_dir(root: &Path, component: &str) -> Option<PathBuf> {
-    [
-        root.join("components"),
-        root.join("tests").join("components"),
-    ]
-    .into_iter()
-    .map(|parent| parent.join(component))
-    .find(|dir| dir.join("Cargo.toml").is_file())
-}
-
-/// Cargo's automatic test targets in a `tests/` folder, sorted.
-fn test_targets(tests: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(tests) else {
-        return Vec::new();
-    };
-    let mut targets: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let path = entry.path();
-            let is_target = if path.is_dir() {
-                path.join("main.rs").is_file()
-            } else {
-                path.extension().is_some_and(|ext| ext == "rs")
-            };
-            let name = path.file_stem()?.to_str()?.to_owned();
-            is_target.then_some(name)
-        })
-        .collect();
-    targets.sort();
-    targets
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn test_targets_are_files_and_folders_with_main() {
-        let dir = std::env::temp_dir().join(format!("xtask-targets-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("e2e")).unwrap();
-        std::fs::create_dir_all(dir.join("common")).unwrap();
-        std::fs::write(dir.join("e2e").join("main.rs"), "").unwrap();
-        std::fs::write(dir.join("common").join("mod.rs"), "").unwrap();
-        std::fs::write(dir.join("smoke.rs"), "").unwrap();
-        std::fs::write(dir.join("notes.md"), "").unwrap();
-        let found = test_targets(&dir);
-        std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(found, ["e2e", "smoke"]);
-    }
-
-    #[test]
-    fn a_missing_tests_folder_has_no_targets() {
-        assert!(test_targets(Path::new("/nonexistent/tests")).is_empty());
-    }
 
     #[test]
     fn every_component_is_excluded_from_native_builds() {

@@ -16,7 +16,6 @@ mod plan;
 
 use plan::{DemoDatabase, Environment, Group, Variable, spin_variable};
 
-const GATEWAY_COMPONENTS: [&str; 3] = ["route", "auth", "catalog"];
 const KEY_OWNER: &str = "cargo-xtask-up";
 /// STDIO-tier routes of spin.toml served locally by the demo bridge's servers (route, bridge name).
 const STDIO_STAND_INS: [(&str, &str); 2] = [("sonarqube", "everything"), ("sentry", "time")];
@@ -29,17 +28,16 @@ pub fn run(listen: SocketAddr) -> Result<()> {
     let root = process::root();
     let spin = process::find_on_path("spin");
     process::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
-    process::run(&mut test::build_components(&GATEWAY_COMPONENTS))?;
-    let mut natives = vec!["gateway-admin", "demo-mcp-server", "mcp-bridge"];
-    if spin.is_none() {
-        natives.push("spin-runner");
-    }
-    process::run(
-        test::cargo()
-            .args(["build", "--release"])
-            .args(test::package_args(&natives)),
-    )?;
-    let bin = root.join("target").join("release");
+    // The venvs and node_modules of the bridge's servers install while cargo compiles.
+    let tools = std::thread::spawn(tools::provision);
+    // The same builds as `cargo xtask test` (its binaries and wasm, dev profile): a first run
+    // compiles each dependency once, and either task reuses what the other built.
+    process::run(&mut test::build_components(&test::COMPONENTS))?;
+    process::run(&mut test::native_workspace("build"))?;
+    let tools = tools
+        .join()
+        .map_err(|_| anyhow::anyhow!("tool provisioning panicked"))??;
+    let bin = root.join("target").join("debug");
 
     // `_postgres` keeps a cluster xtask started running until the end.
     let (_postgres, database_url, described) = match plan::demo_database(&env)? {
@@ -83,7 +81,7 @@ pub fn run(listen: SocketAddr) -> Result<()> {
     let bridge_config = root.join("bridges").join("mcp-bridge").join("demo.json");
     if bridge_config.is_file() {
         let secret = plan::bridge_secret(&env);
-        let (bridge, origin, servers) = start_bridge(&bin, &bridge_config, &secret)?;
+        let (bridge, origin, servers) = start_bridge(&bin, &tools, &bridge_config, &secret)?;
         children.push(bridge);
         groups.push(Group::single(Variable::secret(plan::BRIDGE_SECRET, secret)));
         // The demo's stdio servers stand in for the STDIO-tier routes, so those work locally.
@@ -161,12 +159,12 @@ fn start_demo_server(bin: &Path) -> Result<(ChildGuard, String)> {
 /// `demo.json`); returns its origin and the servers it serves.
 fn start_bridge(
     bin: &Path,
+    tools: &tools::Tools,
     config: &Path,
     secret: &str,
 ) -> Result<(ChildGuard, String, Vec<String>)> {
     let servers = bridge_servers(&std::fs::read_to_string(config)?)
         .with_context(|| format!("{} has no mcpServers object", config.display()))?;
-    let tools = tools::provision()?;
     let port_file = process::tools_dir().join("mcp-bridge.addr");
     let _ = std::fs::remove_file(&port_file);
     let mut bridge = ChildGuard::spawn(

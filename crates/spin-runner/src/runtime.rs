@@ -64,8 +64,17 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         host::add_to_linker(&mut linker)?;
         let mut components = BTreeMap::new();
+        // Many components may share one file (every route is route.wasm): compile it once.
+        let mut compiled: BTreeMap<std::path::PathBuf, Component> = BTreeMap::new();
         for (id, config) in app.components {
-            let component = compile(&engine, &id, &config.source)?;
+            let component = match compiled.get(&config.source) {
+                Some(component) => component.clone(),
+                None => {
+                    let component = compile(&engine, &id, &config.source)?;
+                    compiled.insert(config.source.clone(), component.clone());
+                    component
+                }
+            };
             let pre = linker
                 .instantiate_pre(&component)
                 .map_err(anyhow::Error::from)
@@ -274,7 +283,7 @@ fn prepare_request<B>(
 fn compile(engine: &Engine, id: &str, source: &Path) -> anyhow::Result<Component> {
     if !source.is_file() {
         anyhow::bail!(
-            "component {id:?}: {} does not exist (build the components first, e.g. `cargo xtask build`)",
+            "component {id:?}: {} does not exist (build the components first: `cargo build --target wasm32-wasip2 --release -p route -p auth -p catalog`)",
             source.display()
         );
     }

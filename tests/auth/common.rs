@@ -124,7 +124,10 @@ impl Gateway {
             .expect("create database");
         let admin_url = with_database(&test_support::database_url(), &database);
         let admin = Admin::connect(admin_url.as_str()).await.expect("connect");
-        admin.migrate().await.expect("migrate");
+        admin
+            .migrate()
+            .await
+            .expect("migrate");
         for mapping in admin.list().await.expect("list").group_mappings {
             admin
                 .link_group(&mapping.group, TENANT, &group_id(&mapping.group))
