@@ -125,7 +125,7 @@ impl Gateway {
         let admin_url = with_database(&test_support::database_url(), &database);
         let admin = Admin::connect(admin_url.as_str()).await.expect("connect");
         admin
-            .migrate()
+            .migrate(&server_registry::embedded())
             .await
             .expect("migrate");
         for mapping in admin.list().await.expect("list").group_mappings {

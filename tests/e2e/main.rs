@@ -3,6 +3,7 @@
 
 mod common;
 
+mod add_a_server;
 mod aggregate;
 mod audit;
 mod caching;

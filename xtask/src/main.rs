@@ -4,6 +4,7 @@ mod bench;
 mod conformance;
 mod process;
 mod provision;
+mod servers;
 mod steps;
 mod test;
 mod up;
@@ -29,6 +30,12 @@ enum Task {
     /// Run the MCP conformance suite against the fixture upstream, directly and through the
     /// gateway; writes docs/conformance.md.
     Conformance,
+    /// Write every copy of servers.toml (its regions of spin.toml and k8s/).
+    Servers {
+        /// Change nothing; fail naming each copy that differs.
+        #[arg(long)]
+        check: bool,
+    },
     /// Build the gateway and start it with a demo upstream, in the foreground until Ctrl-C.
     Up {
         /// Address the gateway listens on.
@@ -44,6 +51,7 @@ fn main() -> ExitCode {
         Task::Test => test::run(),
         Task::Bench => bench::run(),
         Task::Conformance => conformance::run(),
+        Task::Servers { check } => servers::run(check),
         Task::Up { listen } => up::run(listen),
     };
     match result {

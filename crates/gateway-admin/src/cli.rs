@@ -16,8 +16,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Apply pending migrations (already applied ones are skipped).
-    Migrate,
+    /// Apply pending migrations (already applied ones are skipped), then add the servers
+    /// servers.toml declares and give each its declared name and tier.
+    Migrate {
+        /// The servers.toml to follow (default: the one this binary was built with).
+        #[arg(long, value_name = "FILE")]
+        servers: Option<std::path::PathBuf>,
+    },
     /// Give a group or a user access to a server (`*` = all servers), or to some of its tools.
     /// A grant only adds: granting more tools of a server widens the grant.
     #[command(subcommand)]

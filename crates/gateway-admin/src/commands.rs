@@ -23,14 +23,20 @@ pub async fn run(cli: Cli) -> Result<String> {
     })?;
     let admin = Admin::connect(&database_url).await?;
     match cli.command {
-        Command::Migrate => {
-            let applied = admin.migrate().await?;
-            Ok(if applied.is_empty() {
+        Command::Migrate { servers } => {
+            let servers = match servers {
+                None => server_registry::embedded(),
+                Some(file) => server_registry::load(&file)?,
+            };
+            let migrated = admin.migrate(&servers).await?;
+            let mut out = if migrated.applied.is_empty() {
                 "database is up to date\n".to_owned()
             } else {
-                let versions: Vec<String> = applied.iter().map(i64::to_string).collect();
+                let versions: Vec<String> = migrated.applied.iter().map(i64::to_string).collect();
                 format!("applied migrations {}\n", versions.join(", "))
-            })
+            };
+            out.push_str(&migrated.servers.to_string());
+            Ok(out)
         }
         Command::Grant(GrantTarget::Group {
             group,

@@ -19,6 +19,8 @@ pub enum AdminError {
     ApiKey(#[from] ApiKeyError),
     #[error("{0}")]
     ToolPattern(#[from] ToolPatternError),
+    #[error("{0}")]
+    Registry(#[from] server_registry::Error),
     /// A policy row the evaluation cannot read (the schema's checks should make this impossible).
     #[error("the policy database holds a row that cannot be read: {0}")]
     Row(#[from] RowError),
@@ -27,7 +29,9 @@ pub enum AdminError {
 impl AdminError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Invalid(_) | Self::ApiKey(_) | Self::ToolPattern(_) => EXIT_USAGE,
+            Self::Invalid(_) | Self::ApiKey(_) | Self::ToolPattern(_) | Self::Registry(_) => {
+                EXIT_USAGE
+            }
             Self::Database(_) | Self::Migrate(_) | Self::Row(_) => EXIT_UNAVAILABLE,
         }
     }

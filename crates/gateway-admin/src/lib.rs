@@ -10,6 +10,7 @@ mod commands;
 mod error;
 mod migrate;
 mod policy_store;
+mod servers;
 mod validate;
 
 use std::process::ExitCode;
@@ -22,8 +23,9 @@ pub use api_keys::{ApiKeySummary, CreatedApiKey, NewApiKey};
 pub use audit::{AuditEntry, AuditFilter};
 pub use commands::run;
 pub use error::{AdminError, EXIT_UNAVAILABLE, EXIT_USAGE, Result};
-pub use migrate::MIGRATOR;
+pub use migrate::{MIGRATOR, Migrated};
 pub use policy_store::{Change, Explanation, GroupMapping, GroupToolDeny, Listing, User};
+pub use servers::ServerSync;
 
 /// A connection to the policy database.
 #[derive(Clone)]

@@ -1,20 +1,35 @@
 use sqlx::migrate::Migrator;
 
+use server_registry::Server;
+
+use crate::servers::ServerSync;
 use crate::{Admin, Result};
+
+/// What `migrate` did.
+#[derive(Debug)]
+pub struct Migrated {
+    /// Versions applied by this call.
+    pub applied: Vec<i64>,
+    pub servers: ServerSync,
+}
 
 /// The versioned migrations of `migrations/`, embedded at build time.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 
 impl Admin {
-    /// Applies pending migrations; returns the versions applied by this call.
-    pub async fn migrate(&self) -> Result<Vec<i64>> {
+    /// Applies pending migrations, then makes the `servers` table agree with `servers`.
+    pub async fn migrate(&self, servers: &[Server]) -> Result<Migrated> {
         let before = self.applied_versions().await?;
         MIGRATOR.run(&self.pool).await?;
         let after = self.applied_versions().await?;
-        Ok(after
-            .into_iter()
-            .filter(|version| !before.contains(version))
-            .collect())
+        let servers = self.sync_servers(servers).await?;
+        Ok(Migrated {
+            applied: after
+                .into_iter()
+                .filter(|version| !before.contains(version))
+                .collect(),
+            servers,
+        })
     }
 
     async fn applied_versions(&self) -> Result<Vec<i64>> {

@@ -49,7 +49,10 @@ impl Database {
         let url = with_database(&server, &name);
         let admin = rt().block_on(async {
             let admin = Admin::connect(&url).await.expect("connect admin");
-            admin.migrate().await.expect("migrate");
+            admin
+                .migrate(&server_registry::embedded())
+                .await
+                .expect("migrate");
             admin
         });
         Self { url, admin }

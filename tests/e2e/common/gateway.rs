@@ -1,6 +1,7 @@
 //! The gateway as production runs it: the real `spin.toml`, the built components, the runner,
 //! with each test's upstreams and database named through `SPIN_VARIABLE_*`.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -52,9 +53,15 @@ impl Reply {
 }
 
 impl Gateway {
-    /// Starts the gateway on a free port with `env` (see [`upstream`]) on top of the database
-    /// settings.
+    /// Starts the gateway of the checkout's `spin.toml` on a free port with `env` (see
+    /// [`upstream`]) on top of the database settings.
     pub fn start(db: &Database, env: &[(String, String)]) -> Self {
+        Self::start_from(&test_support::workspace_root().join("spin.toml"), db, env)
+    }
+
+    /// As [`Gateway::start`], with the application of `manifest` (its components resolve
+    /// from the manifest's folder, as in Spin).
+    pub fn start_from(manifest: &Path, db: &Database, env: &[(String, String)]) -> Self {
         let root = test_support::workspace_root();
         let state = std::env::temp_dir().join(format!(
             "mcpgw-e2e-state-{}-{}",
@@ -71,7 +78,7 @@ impl Gateway {
         let mut command = Command::new(test_support::runner_bin());
         command
             .args(["up", "--from"])
-            .arg(root.join("spin.toml"))
+            .arg(manifest)
             .args(["--listen", "127.0.0.1:0", "--state-dir"])
             .arg(&state)
             .arg("--cache-dir")
@@ -81,7 +88,6 @@ impl Gateway {
             .env("SPIN_VARIABLE_GATEWAY_SECRET", GATEWAY_SECRET)
             .env(BRIDGE_SECRET_VARIABLE, test_support::bridge_secret())
             .env("RUST_LOG", "warn")
-            // The manifest's components live under the workspace's target/.
             .current_dir(&root);
         for (key, value) in env {
             command.env(key, value);

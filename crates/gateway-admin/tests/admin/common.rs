@@ -53,7 +53,10 @@ impl TestDb {
     /// A new database with every migration applied.
     pub async fn migrated() -> Self {
         let db = Self::empty().await;
-        db.admin.migrate().await.expect("migrate");
+        db.admin
+            .migrate(&server_registry::embedded())
+            .await
+            .expect("migrate");
         db
     }
 

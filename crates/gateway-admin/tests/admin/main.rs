@@ -4,7 +4,7 @@ mod api_keys;
 mod audit;
 mod bad_input;
 mod common;
-mod manifest_drift;
 mod migrations;
 mod seed_policy;
+mod servers_sync;
 mod tool_rules;
