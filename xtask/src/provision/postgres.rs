@@ -1,6 +1,7 @@
 //! A PostgreSQL: `DATABASE_URL`, else the local server, else a cluster of xtask's own under
 //! `target/tools/` (Debian's `initdb`/`pg_ctl`, run as the `postgres` user when xtask is root).
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -38,17 +39,17 @@ pub fn provision_for_test() -> Result<Postgres> {
         return Ok(found);
     }
     let port = test_support::free_port();
-    let data = process::tools_dir().join(format!("pg-{port}"));
+    let data = clusters_dir()?.join(format!("pg-{port}"));
     Cluster::create(data, port, Lifetime::Throwaway)
 }
 
-/// For the demo: an existing server, else a cluster whose data stays in `target/tools/pg-demo`
-/// (on the port recorded beside it), so keys and grants survive restarts.
+/// For the demo: an existing server, else a cluster whose data stays in `pg-demo` of
+/// [`clusters_dir`] (on the port recorded beside it), so keys and grants survive restarts.
 pub fn provision_for_demo() -> Result<Postgres> {
     if let Some(found) = existing() {
         return Ok(found);
     }
-    let data = process::tools_dir().join("pg-demo");
+    let data = clusters_dir()?.join("pg-demo");
     let port_file = data.with_extension("port");
     if let Some(port) = std::fs::read_to_string(&port_file)
         .ok()
@@ -58,10 +59,48 @@ pub fn provision_for_demo() -> Result<Postgres> {
         return Cluster::start_existing(data, port);
     }
     let port = test_support::free_port();
-    std::fs::create_dir_all(process::tools_dir())?;
     std::fs::write(&port_file, port.to_string())
         .with_context(|| format!("write {}", port_file.display()))?;
     Cluster::create(data, port, Lifetime::Persistent)
+}
+
+/// Where clusters keep their data: `target/tools`, unless xtask runs as root (the cluster then
+/// belongs to the `postgres` user) and that user may not enter the checkout (a clone in a
+/// `mktemp -d` folder or in `/root`): then a folder named after the checkout in the system's
+/// temporary directory.
+fn clusters_dir() -> Result<PathBuf> {
+    clusters_dir_for(&process::tools_dir())
+}
+
+fn clusters_dir_for(tools: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(tools).with_context(|| format!("create {}", tools.display()))?;
+    if !process::running_as_root() || postgres_may_enter(tools) {
+        return Ok(tools.to_path_buf());
+    }
+    let name: String = tools
+        .to_string_lossy()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("mcp-gateway-postgres{name}"));
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("open {} to the postgres user", dir.display()))?;
+    Ok(dir)
+}
+
+fn postgres_may_enter(dir: &Path) -> bool {
+    Command::new("runuser")
+        .args(["-u", "postgres", "--", "test", "-x"])
+        .arg(dir)
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 fn existing() -> Option<Postgres> {
@@ -426,7 +465,7 @@ mod tests {
     #[test]
     fn a_throwaway_cluster_serves_then_disappears() {
         let port = test_support::free_port();
-        let data = process::tools_dir().join(format!("pg-{port}"));
+        let data = clusters_dir().unwrap().join(format!("pg-{port}"));
         let postgres = Cluster::create(data.clone(), port, Lifetime::Throwaway).unwrap();
         assert_eq!(postgres.url, local_url(port));
         assert!(accepts_connections(&postgres.url));
@@ -447,7 +486,7 @@ mod tests {
     #[test]
     fn a_persistent_cluster_keeps_its_databases_across_restarts() {
         let port = test_support::free_port();
-        let data = process::tools_dir().join(format!("pg-kept-{port}"));
+        let data = clusters_dir().unwrap().join(format!("pg-kept-{port}"));
         let first = Cluster::create(data.clone(), port, Lifetime::Persistent).unwrap();
         ensure_database(&first.url, "xtask_kept").unwrap();
         drop(first);
@@ -466,7 +505,7 @@ mod tests {
     #[test]
     fn a_self_signed_server_needs_sslmode_disable() {
         let port = test_support::free_port();
-        let data = process::tools_dir().join(format!("pg-tls-{port}"));
+        let data = clusters_dir().unwrap().join(format!("pg-tls-{port}"));
         drop(Cluster::create(data.clone(), port, Lifetime::Persistent).unwrap());
         run(Command::new("openssl")
             .args([
@@ -511,6 +550,29 @@ mod tests {
         );
         assert_eq!(prepared, Ok(()));
         assert!(created);
+    }
+
+    /// As root, a checkout in a folder only root may enter keeps its clusters where the
+    /// `postgres` user may (initdb failed there before); elsewhere they stay in `target/tools`.
+    #[test]
+    fn clusters_live_where_the_postgres_user_may_enter() {
+        let private = std::env::temp_dir().join(format!("xtask-private-{}", std::process::id()));
+        let tools = private.join("mcp").join("target").join("tools");
+        std::fs::create_dir_all(&tools).unwrap();
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let dir = clusters_dir_for(&tools).unwrap();
+        std::fs::remove_dir_all(&private).unwrap();
+        if process::running_as_root() {
+            assert!(!dir.starts_with(&private), "{}", dir.display());
+            assert!(postgres_may_enter(&dir), "{}", dir.display());
+            std::fs::remove_dir_all(&dir).unwrap();
+        } else {
+            assert_eq!(dir, tools);
+        }
+        let reachable = process::tools_dir();
+        if postgres_may_enter(&reachable) {
+            assert_eq!(clusters_dir().unwrap(), reachable);
+        }
     }
 
     #[test]
