@@ -32,27 +32,21 @@ impl Admin {
         let mut sync = ServerSync::default();
         for server in servers {
             let declared = (server.name.clone(), server.tier.as_str().to_owned());
-            match existing.remove(&server.id) {
-                Some(stored) if stored == declared => {}
-                Some(_) => {
-                    sqlx::query("UPDATE servers SET name = $2, tier = $3 WHERE id = $1")
-                        .bind(&server.id)
-                        .bind(&declared.0)
-                        .bind(&declared.1)
-                        .execute(&mut *tx)
-                        .await?;
-                    sync.updated.push(server.id.clone());
-                }
-                None => {
-                    sqlx::query("INSERT INTO servers (id, name, tier) VALUES ($1, $2, $3)")
-                        .bind(&server.id)
-                        .bind(&declared.0)
-                        .bind(&declared.1)
-                        .execute(&mut *tx)
-                        .await?;
-                    sync.added.push(server.id.clone());
-                }
-            }
+            let change = match existing.remove(&server.id) {
+                Some(stored) if stored == declared => continue,
+                Some(_) => &mut sync.updated,
+                None => &mut sync.added,
+            };
+            sqlx::query(
+                "INSERT INTO servers (id, name, tier) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, tier = EXCLUDED.tier",
+            )
+            .bind(&server.id)
+            .bind(&declared.0)
+            .bind(&declared.1)
+            .execute(&mut *tx)
+            .await?;
+            change.push(server.id.clone());
         }
         tx.commit().await?;
         sync.undeclared = existing.into_keys().collect();

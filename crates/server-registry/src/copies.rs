@@ -136,6 +136,13 @@ mod tests {
 
     const WIKI: &str = "\n[[server]]\nid = \"wiki\"\nname = \"Wiki\"\ntier = \"http\"\nauth = \"bearer\"\norigin = \"https://wiki.example.com\"\npath = \"/mcp\"\n";
 
+    /// `dir` with the `wiki` server appended to its registry.
+    fn add_wiki(dir: &Path) {
+        let registry = dir.join("servers.toml");
+        let text = std::fs::read_to_string(&registry).unwrap() + WIKI;
+        std::fs::write(&registry, text).unwrap();
+    }
+
     #[test]
     fn every_committed_copy_is_current() {
         assert_eq!(changed_files(&repo()), Vec::<&str>::new());
@@ -144,9 +151,7 @@ mod tests {
     #[test]
     fn a_server_added_to_servers_toml_only_is_drift_in_every_copy() {
         let dir = copy_of_repo();
-        let registry = dir.path().join("servers.toml");
-        let text = std::fs::read_to_string(&registry).unwrap() + WIKI;
-        std::fs::write(&registry, text).unwrap();
+        add_wiki(dir.path());
         let mut changed = changed_files(dir.path());
         changed.sort();
         let mut expected = files();
@@ -182,9 +187,7 @@ mod tests {
     #[test]
     fn writing_then_checking_finds_nothing_to_change() {
         let dir = copy_of_repo();
-        let registry = dir.path().join("servers.toml");
-        let text = std::fs::read_to_string(&registry).unwrap() + WIKI;
-        std::fs::write(&registry, text).unwrap();
+        add_wiki(dir.path());
         let servers = load(&dir.path().join("servers.toml")).unwrap();
         assert!(!write(dir.path(), &servers).unwrap().is_empty());
         assert_eq!(changed_files(dir.path()), Vec::<&str>::new());
