@@ -14,6 +14,7 @@ mod mcp_rules;
 mod open_webui;
 mod openapi;
 mod paths;
+mod pinned_definitions;
 mod rest_surface;
 mod stdio_tier;
 mod tool_policy;

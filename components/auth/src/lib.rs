@@ -6,6 +6,9 @@
 //! - `GET /servers` with the caller's credential headers: the servers the caller may use
 //!   (`{"servers":[{"id","name","tier"}]}`), for the catalog's `GET /`.
 //! - `POST /audit` with an [`auth_core::AuditRecord`]: 202 once stored.
+//! - `POST /definitions` with an [`auth_core::pins::Observed`] (definitions a route's pins did
+//!   not know): records them (pending; approved at first sight under `warn`), logs and audits
+//!   each new or changed one once, and answers with the server's [`auth_core::pins::Pins`].
 //!
 //! A thin adapter: every check and decision is `auth_core`; this crate does the I/O.
 
@@ -19,6 +22,7 @@ mod settings;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use auth_core::pins::Observed;
 use auth_core::{AuditRecord, Credentials, Decision};
 use spin_sdk::http::{Method, Request, Response};
 
@@ -63,6 +67,7 @@ async fn handle(request: Request) -> Response {
             }
         }
         (Method::Post, "/audit") => audit(&settings, request.body()),
+        (Method::Post, "/definitions") => definitions(&settings, request.body()),
         _ => reply::not_found(),
     }
 }
@@ -74,6 +79,17 @@ fn audit(settings: &Settings, body: &[u8]) -> Response {
     };
     match policy_db::insert_audit(&settings.database_url, &record) {
         Ok(()) => reply::accepted(),
+        Err(failure) => reply::failure(&failure),
+    }
+}
+
+fn definitions(settings: &Settings, body: &[u8]) -> Response {
+    let observed = match serde_json::from_slice::<Observed>(body) {
+        Ok(observed) if !observed.server.is_empty() => observed,
+        _ => return reply::failure(&Failure::BadRequest("not a definitions report".into())),
+    };
+    match policy_db::record_definitions(&settings.database_url, &observed) {
+        Ok(pins) => reply::pins(&pins),
         Err(failure) => reply::failure(&failure),
     }
 }

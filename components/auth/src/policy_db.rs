@@ -3,6 +3,10 @@
 
 use auth_core::api_key::hash_api_key;
 use auth_core::policy::{GroupGrant, Policy, UserIdentity};
+use std::collections::BTreeSet;
+
+use auth_core::audit::Surface;
+use auth_core::pins::{self, Definition, DefinitionKind, Observed, PinMode, Pins};
 use auth_core::{ApiKeyRecord, AuditRecord, sql};
 use spin_sdk::pg4::{Connection, ParameterValue, RowSet};
 
@@ -123,8 +127,95 @@ pub fn load_policy(database_url: &str, user: Option<&UserIdentity<'_>>) -> Resul
     Ok(policy)
 }
 
-pub fn insert_audit(database_url: &str, record: &AuditRecord) -> Result<(), Failure> {
+/// Records the definitions a route reported and returns the server's pins. A definition seen
+/// for the first time (or again after it was superseded) is logged and audited here, once.
+pub fn record_definitions(database_url: &str, observed: &Observed) -> Result<Pins, Failure> {
     let conn = connect(database_url)?;
+    let server = text(&observed.server);
+    let mut kinds_approved = BTreeSet::new();
+    for row in query(
+        &conn,
+        sql::SELECT_APPROVED_KINDS,
+        std::slice::from_ref(&server),
+    )?
+    .rows()
+    {
+        let kind: String = column(&row, "kind")?;
+        kinds_approved.extend(DefinitionKind::parse(&kind));
+    }
+    let first_sight = observed.first_sight(&kinds_approved);
+    for definition in &first_sight {
+        let mut params = definition_params(&observed.server, definition)?;
+        params.push(text(pins::FIRST_SIGHT));
+        conn.execute(sql::INSERT_APPROVED_DEFINITION, &params)
+            .map_err(unavailable)?;
+    }
+    for definition in &observed.definitions {
+        let params = definition_params(&observed.server, definition)?;
+        let inserted = query(&conn, sql::INSERT_PENDING_DEFINITION, &params)?;
+        if inserted.rows().next().is_some() {
+            new_definition(&conn, observed, definition)?;
+        }
+    }
+    let mut pins = Pins::default();
+    for row in query(&conn, sql::SELECT_PINS, &[server])?.rows() {
+        let (sha256, status): (String, String) = (column(&row, "sha256")?, column(&row, "status")?);
+        match status.as_str() {
+            "approved" => pins.approved.insert(sha256),
+            _ => pins.pending.insert(sha256),
+        };
+    }
+    Ok(pins)
+}
+
+fn definition_params(
+    server: &str,
+    definition: &Definition,
+) -> Result<Vec<ParameterValue>, Failure> {
+    let json = serde_json::to_string(&definition.definition).map_err(|_| Failure::Internal)?;
+    Ok(vec![
+        text(server),
+        text(definition.kind.as_str()),
+        text(&definition.name),
+        text(&definition.sha256),
+        ParameterValue::Str(json),
+    ])
+}
+
+fn new_definition(
+    conn: &Connection,
+    observed: &Observed,
+    definition: &Definition,
+) -> Result<(), Failure> {
+    eprintln!(
+        "auth: server {} offers a new or changed {} '{}' (sha256 {}), not approved: {}",
+        observed.server,
+        definition.kind.as_str(),
+        definition.name,
+        definition.sha256,
+        match observed.mode {
+            PinMode::Enforce => "hidden until approved",
+            PinMode::Warn | PinMode::Off => "served flagged until approved",
+        }
+    );
+    let record = AuditRecord {
+        principal_id: "mcp-gateway".into(),
+        groups: Vec::new(),
+        server: observed.server.clone(),
+        tool: definition.name.clone(),
+        surface: Surface::Definition,
+        status: observed.mode.audit_status(),
+        latency_ms: 0,
+        args_sha256: definition.sha256.clone(),
+    };
+    write_audit(conn, &record)
+}
+
+pub fn insert_audit(database_url: &str, record: &AuditRecord) -> Result<(), Failure> {
+    write_audit(&connect(database_url)?, record)
+}
+
+fn write_audit(conn: &Connection, record: &AuditRecord) -> Result<(), Failure> {
     let groups = serde_json::to_string(&record.groups).map_err(|_| Failure::Internal)?;
     conn.execute(
         sql::INSERT_AUDIT,

@@ -1,6 +1,7 @@
 //! The only place responses are built: JSON bodies that never contain credentials.
 
 use auth_core::Decision;
+use auth_core::pins::Pins;
 use serde_json::json;
 use spin_sdk::http::Response;
 
@@ -29,6 +30,10 @@ pub fn servers(servers: Vec<(String, String, String)>) -> Response {
         .map(|(id, name, tier)| json!({"id": id, "name": name, "tier": tier}))
         .collect();
     json(200, &json!({ "servers": servers }))
+}
+
+pub fn pins(pins: &Pins) -> Response {
+    json(200, &serde_json::to_value(pins).expect("pins serialize"))
 }
 
 pub fn accepted() -> Response {

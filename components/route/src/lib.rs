@@ -10,6 +10,7 @@ mod audit;
 mod authz;
 mod clock;
 mod mcp_endpoint;
+mod pins;
 mod respond;
 mod rest;
 mod settings;

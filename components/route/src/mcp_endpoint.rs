@@ -11,11 +11,13 @@
 //!
 //! Tools go through the one call pipeline (`gateway_core::pipeline`): listed and called only as
 //! the caller's tool rule allows (a hidden tool is an unknown one); prompts, resources and
-//! completion are relayed to the upstream in its own era. Answers are JSON; GET (no server
+//! completion are relayed to the upstream in its own era. Tool, prompt and resource template
+//! lists are pinned (`pins`): under `enforce` an unapproved one is not there at all. Answers are JSON; GET (no server
 //! stream) is 405.
 
 use auth_core::Decision;
 use auth_core::audit::Surface;
+use auth_core::pins::DefinitionKind;
 use gateway_core::GatewayError;
 use gateway_core::pipeline::{prepare_call, rpc_failure, usable_tools};
 use gateway_core::public_url::check_origin;
@@ -29,10 +31,11 @@ use mcp_proto::jsonrpc::{
 use mcp_proto::transport::StateStore;
 use mcp_proto::types::{
     CacheScope, CallToolResult, FORWARDED_METHODS, Implementation, METHOD_DISCOVER,
-    METHOD_INITIALIZE, METHOD_LOGGING_SET_LEVEL, METHOD_PING, METHOD_TOOLS_CALL, METHOD_TOOLS_LIST,
+    METHOD_INITIALIZE, METHOD_LOGGING_SET_LEVEL, METHOD_PING, METHOD_PROMPTS_GET,
+    METHOD_PROMPTS_LIST, METHOD_RESOURCES_TEMPLATES_LIST, METHOD_TOOLS_CALL, METHOD_TOOLS_LIST,
     REMOVED_IN_MODERN,
 };
-use mcp_proto::upstream::{ServerDescription, UpstreamError};
+use mcp_proto::upstream::{MAX_TOOL_PAGES, ServerDescription, UpstreamError};
 use serde_json::{Map, Value, json};
 use spin_sdk::http::{Method, ResponseOutparam};
 
@@ -41,6 +44,7 @@ use crate::aggregate;
 use crate::audit::{self, Arguments};
 use crate::authz;
 use crate::clock;
+use crate::pins::{self, PinScope};
 use crate::respond;
 use crate::settings::{Settings, Target};
 use crate::spin_io::KvState;
@@ -389,6 +393,54 @@ pub fn upstream_failure(settings: &Settings, modern: bool, error: UpstreamError)
     }
 }
 
+/// The definitions of a `prompts/list` or `resources/templates/list` result as this server
+/// serves them (`pins`); other results are left alone.
+async fn pin_list(scope: &PinScope, method: &str, result: &mut Value) {
+    let (field, kind) = match method {
+        METHOD_PROMPTS_LIST => ("prompts", DefinitionKind::Prompt),
+        METHOD_RESOURCES_TEMPLATES_LIST => ("resourceTemplates", DefinitionKind::ResourceTemplate),
+        _ => return,
+    };
+    if let Some(Value::Array(items)) = result.get_mut(field) {
+        *items = pins::listed(scope, kind, std::mem::take(items)).await;
+    }
+}
+
+/// Whether `prompts/get` may have prompt `name`: under `enforce`, only when this server's
+/// `prompts/list` (every page) serves it, so an unapproved prompt is an unknown one.
+async fn prompt_is_served(
+    settings: &Settings,
+    upstream: &Upstream,
+    modern: bool,
+    name: &str,
+) -> Result<bool, Failure> {
+    let Some(scope) = upstream.pin_scope().filter(|scope| scope.enforces()) else {
+        return Ok(true);
+    };
+    let client = upstream.client();
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_TOOL_PAGES {
+        let params = match &cursor {
+            Some(cursor) => json!({"cursor": cursor}),
+            None => json!({}),
+        };
+        let mut page = client
+            .forward(METHOD_PROMPTS_LIST, &params)
+            .await
+            .map_err(|e| upstream_failure(settings, modern, e))?;
+        pin_list(scope, METHOD_PROMPTS_LIST, &mut page).await;
+        let listed = page["prompts"].as_array().into_iter().flatten();
+        if listed.into_iter().any(|prompt| prompt["name"] == name) {
+            return Ok(true);
+        }
+        match page["nextCursor"].as_str() {
+            Some(next) if !next.is_empty() => cursor = Some(next.to_owned()),
+            _ => return Ok(false),
+        }
+    }
+    Ok(false)
+}
+
 /// The gateway's identity for this server, titled after the upstream it fronts.
 fn server_info(settings: &Settings, upstream: &ServerDescription) -> Implementation {
     let mut info = Implementation::new(
@@ -525,11 +577,21 @@ async fn answer(
         }
         (_, Target::Upstream(_)) if FORWARDED_METHODS.contains(&method) => {
             let upstream = Upstream::new(settings).map_err(Failure::Gateway)?;
-            let result = upstream
+            if method == METHOD_PROMPTS_GET {
+                let name = params["name"].as_str().unwrap_or_default();
+                if !prompt_is_served(settings, &upstream, modern, name).await? {
+                    let message = format!("unknown prompt: {name}");
+                    return Err(Failure::Rpc(ErrorObject::new(INVALID_PARAMS, message)));
+                }
+            }
+            let mut result = upstream
                 .client()
                 .forward(method, &params)
                 .await
                 .map_err(|e| upstream_failure(settings, modern, e))?;
+            if let Some(scope) = upstream.pin_scope() {
+                pin_list(scope, method, &mut result).await;
+            }
             Ok(inbound::relayed_result_for_client(
                 modern,
                 method,

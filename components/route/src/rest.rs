@@ -2,6 +2,7 @@
 
 use auth_core::Decision;
 use auth_core::audit::Surface;
+use auth_core::pins::FLAG_META_KEY;
 use gateway_core::GatewayError;
 use gateway_core::args::parse_object;
 use gateway_core::openapi::{DocumentInfo, ServerTools, server_document};
@@ -44,7 +45,7 @@ async fn tools(settings: &Settings) -> Result<Vec<Tool>, GatewayError> {
 async fn public_tools(settings: &Settings) -> Result<Vec<Tool>, GatewayError> {
     let upstream = Upstream::new(settings)?;
     if let Some(cached) = upstream.client().cached_tools() {
-        return Ok(cached.tools);
+        return Ok(upstream.pinned(cached.tools).await);
     }
     let list = upstream
         .tools()
@@ -93,12 +94,19 @@ pub async fn info(settings: &Settings, inbound: &Inbound, outparam: ResponseOutp
         "tier": settings.tier(),
         "status": "ok",
         "endpoints": {"openapi": format!("{base}/openapi.json"), "mcp": format!("{base}/mcp"), "tools": base},
-        "tools": tools.iter().map(|t| json!({
-            "name": t.name,
-            "title": t.title,
-            "description": t.description,
-            "operationId": gateway_core::openapi::operation_id(&settings.server_id, &t.name),
-        })).collect::<Vec<_>>(),
+        "tools": tools.iter().map(|t| {
+            let mut entry = json!({
+                "name": t.name,
+                "title": t.title,
+                "description": t.description,
+                "operationId": gateway_core::openapi::operation_id(&settings.server_id, &t.name),
+            });
+            // Served under `pin = warn` without approval: said here too, not only in `_meta`.
+            if let Some(flag) = t.extra.get("_meta").and_then(|meta| meta.get(FLAG_META_KEY)) {
+                entry["approval"] = flag.clone();
+            }
+            entry
+        }).collect::<Vec<_>>(),
     });
     respond::json(outparam, 200, &body, &[]);
 }

@@ -1,5 +1,6 @@
 //! The component's variables (one set per server entry in spin.toml), read once per request.
 
+use auth_core::pins::PinMode;
 use gateway_core::GatewayError;
 use spin_sdk::variables;
 
@@ -20,6 +21,8 @@ pub const VAR_ALLOWED_ORIGINS: &str = "allowed_origins";
 /// The largest request body accepted, in bytes (4 MiB when the entry does not set it).
 pub const VAR_MAX_BODY_BYTES: &str = "max_body_bytes";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// `off`, `warn` or `enforce` (`auth_core::pins`); `off` when the entry does not set it.
+pub const VAR_PIN: &str = "pin";
 /// Set on the aggregate entry only (`/mcp`, `/openapi.json`): comma-separated component ids
 /// of the route entries it combines, each reachable at `http://<id>.spin.internal`.
 pub const VAR_MEMBERS: &str = "members";
@@ -71,6 +74,7 @@ pub struct Settings {
     pub public_url: String,
     pub allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
+    pub pin: PinMode,
 }
 
 fn var(name: &str) -> Result<String, GatewayError> {
@@ -114,6 +118,10 @@ impl Settings {
                 .filter(|bytes: &usize| *bytes > 0)
                 .ok_or_else(|| not_configured("max_body_bytes must be a positive integer"))?,
         };
+        let pin = match optional_var(VAR_PIN) {
+            None => PinMode::Off,
+            Some(mode) => mode.parse().map_err(|why: String| not_configured(&why))?,
+        };
         let target = match optional_var(VAR_MEMBERS) {
             Some(members) => Target::Aggregate {
                 members: comma_list(&members),
@@ -132,6 +140,7 @@ impl Settings {
                 .map(|list| comma_list(&list))
                 .unwrap_or_default(),
             max_body_bytes,
+            pin,
         })
     }
 

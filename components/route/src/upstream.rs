@@ -5,10 +5,11 @@ use auth_core::Credentials;
 use gateway_core::GatewayError;
 use gateway_core::server_status::{ServerStatus, StatusFact, fact_key};
 use mcp_proto::transport::StateStore;
-use mcp_proto::types::Implementation;
+use mcp_proto::types::{Implementation, Tool};
 use mcp_proto::upstream::{ToolList, UpstreamClient, UpstreamConfig, UpstreamError};
 
 use crate::clock;
+use crate::pins::{self, PinScope};
 use crate::settings::{Settings, Target};
 use crate::spin_io::{KvState, SpinTransport};
 
@@ -18,6 +19,8 @@ pub struct Upstream {
     config: UpstreamConfig,
     /// The server whose status this upstream's tool lists tell the catalog (own upstream only).
     reports_for: Option<String>,
+    /// Its pins (own upstream only: a member's lists come pinned by the member).
+    pins: Option<PinScope>,
 }
 
 impl Upstream {
@@ -31,6 +34,7 @@ impl Upstream {
         })?;
         let mut upstream = Self::with(target.url.clone(), headers, settings);
         upstream.reports_for = Some(settings.server_id.clone());
+        upstream.pins = Some(PinScope::of(settings));
         Ok(upstream)
     }
 
@@ -56,10 +60,12 @@ impl Upstream {
                 timeout_ms: Some(settings.timeout.as_millis() as u64),
             },
             reports_for: None,
+            pins: None,
         }
     }
 
-    /// The upstream's tools (cached); a refresh or a failure is recorded for the catalog.
+    /// The upstream's tools (cached) as this server serves them (`pins`); a refresh or a
+    /// failure is recorded for the catalog.
     pub async fn tools(&self) -> Result<ToolList, UpstreamError> {
         let list = self.client().list_tools().await;
         if let Some(server) = &self.reports_for {
@@ -71,7 +77,22 @@ impl Upstream {
                 }
             }
         }
-        list
+        let mut list = list?;
+        list.tools = self.pinned(list.tools).await;
+        Ok(list)
+    }
+
+    /// `tools` as this server serves them.
+    pub async fn pinned(&self, tools: Vec<Tool>) -> Vec<Tool> {
+        match &self.pins {
+            Some(scope) => pins::tools(scope, tools).await,
+            None => tools,
+        }
+    }
+
+    /// The pins of this upstream's lists, when it is the entry's own.
+    pub fn pin_scope(&self) -> Option<&PinScope> {
+        self.pins.as_ref()
     }
 
     pub fn client(&self) -> UpstreamClient<'_, SpinTransport, KvState> {

@@ -13,6 +13,8 @@ pub enum Surface {
     Rest,
     /// `tools/call` on `/<s>/mcp`.
     Mcp,
+    /// Not a call: an upstream offered a new or changed definition (`pins`), recorded once.
+    Definition,
 }
 
 impl Surface {
@@ -20,6 +22,7 @@ impl Surface {
         match self {
             Self::Rest => "rest",
             Self::Mcp => "mcp",
+            Self::Definition => "definition",
         }
     }
 }
@@ -40,8 +43,13 @@ pub struct AuditRecord {
 /// Hex SHA-256 of the arguments in canonical form (object keys sorted at every level, no
 /// whitespace), so the same arguments hash the same whatever surface or key order they came in.
 pub fn args_sha256(arguments: &Map<String, Value>) -> String {
+    canonical_sha256(&Value::Object(arguments.clone()))
+}
+
+/// Hex SHA-256 of `value` in canonical form: object keys sorted at every level, no whitespace.
+pub fn canonical_sha256(value: &Value) -> String {
     let mut canonical = Vec::new();
-    write_canonical(&mut canonical, &Value::Object(arguments.clone()));
+    write_canonical(&mut canonical, value);
     hex::encode(Sha256::digest(&canonical))
 }
 

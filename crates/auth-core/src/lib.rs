@@ -8,6 +8,7 @@ pub mod authorize;
 pub mod credentials;
 pub mod decision;
 pub mod entra;
+pub mod pins;
 pub mod policy;
 pub mod sql;
 #[cfg(feature = "test-issuer")]

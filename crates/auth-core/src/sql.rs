@@ -123,10 +123,34 @@ pub const SELECT_API_KEY: &str = "SELECT k.id, k.owner, k.all_servers, k.forward
      WHERE k.key_sha256 = $1 GROUP BY k.id";
 
 /// Parameters: principal id, groups as a JSON array in text, server, tool, status (int4),
-/// latency ms (int8), argument hash, surface (`rest` or `mcp`).
+/// latency ms (int8), argument hash, surface (`rest`, `mcp` or `definition`).
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_log \
      (principal_id, groups, server_id, tool, status, latency_ms, args_sha256, surface) \
      VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::text::jsonb)), $3, $4, $5, $6, $7, $8)";
+
+/// The kinds of definition server `$1` has approved ones of. Columns: `kind`.
+pub const SELECT_APPROVED_KINDS: &str =
+    "SELECT DISTINCT kind FROM definitions WHERE server_id = $1 AND status = 'approved'";
+
+/// A definition `warn` approves at first sight: `$1` server, `$2` kind, `$3` name, `$4` hash,
+/// `$5` the definition as JSON text, `$6` who decided (`pins::FIRST_SIGHT`).
+pub const INSERT_APPROVED_DEFINITION: &str = "INSERT INTO definitions \
+     (server_id, kind, name, sha256, definition, status, decided_at, decided_by) \
+     VALUES ($1, $2, $3, $4, $5::text::jsonb, 'approved', now(), $6) ON CONFLICT DO NOTHING";
+
+/// A definition not approved (parameters `$1`..`$5` as above): pending, also when it had been
+/// approved once and superseded since. Returns a row (`name`) only when it was not pending or
+/// approved already, so each change is logged and audited once.
+pub const INSERT_PENDING_DEFINITION: &str = "INSERT INTO definitions \
+     (server_id, kind, name, sha256, definition, status) \
+     VALUES ($1, $2, $3, $4, $5::text::jsonb, 'pending') \
+     ON CONFLICT (server_id, kind, name, sha256) DO UPDATE \
+     SET status = 'pending', first_seen_at = now(), decided_at = NULL, decided_by = NULL \
+     WHERE definitions.status = 'superseded' RETURNING name";
+
+/// The approved and pending definition hashes of server `$1`. Columns: `sha256`, `status`.
+pub const SELECT_PINS: &str = "SELECT sha256, status FROM definitions \
+     WHERE server_id = $1 AND status IN ('approved', 'pending')";
 
 #[cfg(test)]
 mod tests {

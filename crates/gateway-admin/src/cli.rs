@@ -1,3 +1,4 @@
+use auth_core::pins::DefinitionKind;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -52,6 +53,10 @@ pub enum Command {
     /// Explain whether a user with the given groups may use a server (or one of its tools), and
     /// which rule decides.
     Explain(ExplainArgs),
+    /// Review and approve the tool, prompt and resource template definitions upstreams offer: a
+    /// new or changed one is pending until approved.
+    #[command(subcommand)]
+    Tools(ToolsCommand),
 }
 
 /// The Entra tenant (a GUID) of the users and groups named.
@@ -200,4 +205,40 @@ pub struct ExplainArgs {
     /// A tool of the server: explain whether it is listed and callable.
     #[arg(long)]
     pub tool: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ToolsCommand {
+    /// Show the pending definitions (of SERVER, or of every server), oldest first, each as a
+    /// diff against the approved definition of its name.
+    Pending {
+        /// Only this server's.
+        server: Option<String>,
+    },
+    /// Approve the newest pending definition of each name; the one approved before and the
+    /// other pending ones of the name become superseded.
+    Approve(ApproveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The server id.
+    pub server: String,
+    /// The names to approve (of the kind `--kind` gives; default tool).
+    #[arg(value_name = "NAME", required_unless_present = "all")]
+    pub names: Vec<String>,
+    /// Every pending definition of the server (of every kind, unless `--kind` is given).
+    #[arg(long, conflicts_with = "names")]
+    pub all: bool,
+    /// The kind of definition (default: tool for the names given; every kind with `--all`).
+    #[arg(long, value_parser = definition_kind, value_name = "tool|prompt|resource-template")]
+    pub kind: Option<DefinitionKind>,
+    /// Who approves, recorded with the approval.
+    #[arg(long, env = "USER", default_value = "admin", value_name = "LABEL")]
+    pub by: String,
+}
+
+fn definition_kind(text: &str) -> Result<DefinitionKind, String> {
+    DefinitionKind::parse(&text.replace('-', "_"))
+        .ok_or_else(|| format!("the kind is tool, prompt or resource-template, not {text:?}"))
 }

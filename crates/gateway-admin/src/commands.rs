@@ -3,12 +3,42 @@
 use std::fmt::Write as _;
 
 use auth_core::AllowedServers;
+use auth_core::pins::DefinitionKind;
 use auth_core::policy::ALL_SERVERS;
 
 use crate::cli::{
-    ApiKeyCommand, Cli, Command, DenyTarget, GrantTarget, GroupCommand, Target, ToolTarget,
+    ApiKeyCommand, ApproveArgs, Cli, Command, DenyTarget, GrantTarget, GroupCommand, Target,
+    ToolTarget, ToolsCommand,
 };
-use crate::{Admin, AdminError, AuditFilter, Change, NewApiKey, Result, User, validate};
+use crate::{Admin, AdminError, Approval, AuditFilter, Change, NewApiKey, Result, User, validate};
+
+async fn pending(admin: &Admin, server: Option<&str>) -> Result<String> {
+    let pending = admin.pending_definitions(server).await?;
+    if pending.is_empty() {
+        return Ok("nothing pending\n".to_owned());
+    }
+    let blocks: Vec<String> = pending.iter().map(ToString::to_string).collect();
+    Ok(blocks.join("\n"))
+}
+
+async fn approve(admin: &Admin, args: ApproveArgs) -> Result<String> {
+    let approval = if args.all {
+        Approval::All(args.kind)
+    } else {
+        Approval::Names(args.kind.unwrap_or(DefinitionKind::Tool), args.names)
+    };
+    let approved = admin
+        .approve_definitions(&args.server, &approval, &args.by)
+        .await?;
+    if approved.is_empty() {
+        return Ok(format!("nothing pending for server '{}'\n", args.server));
+    }
+    let mut out = String::new();
+    for definition in approved {
+        writeln!(out, "{definition}").expect("write to String");
+    }
+    Ok(out)
+}
 
 fn report(change: Change, done: String) -> String {
     match change {
@@ -199,5 +229,9 @@ pub async fn run(cli: Cli) -> Result<String> {
             };
             Ok(explanation.to_string())
         }
+        Command::Tools(ToolsCommand::Pending { server }) => {
+            pending(&admin, server.as_deref()).await
+        }
+        Command::Tools(ToolsCommand::Approve(args)) => approve(&admin, args).await,
     }
 }

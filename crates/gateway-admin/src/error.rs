@@ -24,6 +24,9 @@ pub enum AdminError {
     /// A policy row the evaluation cannot read (the schema's checks should make this impossible).
     #[error("the policy database holds a row that cannot be read: {0}")]
     Row(#[from] RowError),
+    /// A `definitions` row that cannot be read (the schema's checks should make this impossible).
+    #[error("the definitions table holds a row that cannot be read: {0}")]
+    DefinitionRow(String),
 }
 
 impl AdminError {
@@ -32,7 +35,9 @@ impl AdminError {
             Self::Invalid(_) | Self::ApiKey(_) | Self::ToolPattern(_) | Self::Registry(_) => {
                 EXIT_USAGE
             }
-            Self::Database(_) | Self::Migrate(_) | Self::Row(_) => EXIT_UNAVAILABLE,
+            Self::Database(_) | Self::Migrate(_) | Self::Row(_) | Self::DefinitionRow(_) => {
+                EXIT_UNAVAILABLE
+            }
         }
     }
 }

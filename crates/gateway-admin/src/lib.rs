@@ -1,13 +1,15 @@
 //! `mcp-gateway-admin`: applies the migrations and manages the gateway's policy (group and user
-//! grants, tool rules, API keys), reads the audit log and explains decisions, using the same pure policy
-//! evaluation as the auth component (`auth-core`). Every change runs in one transaction, and bad
-//! input changes nothing.
+//! grants, tool rules, API keys, approved tool definitions), reads the audit log and explains
+//! decisions, using the same pure policy evaluation as the auth component (`auth-core`). Every
+//! change runs in one transaction, and bad input changes nothing.
 
 mod api_keys;
 mod audit;
 pub mod cli;
 mod commands;
+mod definitions;
 mod error;
+mod line_diff;
 mod migrate;
 mod policy_store;
 mod servers;
@@ -22,6 +24,7 @@ use sqlx::postgres::PgPoolOptions;
 pub use api_keys::{ApiKeySummary, CreatedApiKey, NewApiKey};
 pub use audit::{AuditEntry, AuditFilter};
 pub use commands::run;
+pub use definitions::{Approval, ApprovedDefinition, PendingDefinition};
 pub use error::{AdminError, EXIT_UNAVAILABLE, EXIT_USAGE, Result};
 pub use migrate::{MIGRATOR, Migrated};
 pub use policy_store::{Change, Explanation, GroupMapping, GroupToolDeny, Listing, User};

@@ -17,6 +17,9 @@ pub const SERVERS_TOML: &str = include_str!("../../../servers.toml");
 const RESERVED: [&str; 6] = ["mcp", "health", "auth", "catalog", "aggregate", "openapi"];
 const DEFAULT_TIMEOUT_SECS: u32 = 60;
 const MAX_TIMEOUT_SECS: u32 = 3600;
+/// Served, and flagged when they change: the first list is trusted, later changes are not.
+const DEFAULT_PIN: &str = "warn";
+const PIN_MODES: [&str; 3] = ["off", "warn", "enforce"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
@@ -29,6 +32,9 @@ pub struct Server {
     pub origin: String,
     pub path: String,
     pub timeout_secs: u32,
+    /// `off`, `warn` or `enforce`: the default of `<id>_pin`, what the route does with a tool,
+    /// prompt or resource template definition nobody approved (`auth_core::pins`).
+    pub pin: String,
     /// Served by the hot SpinApp of `k8s/overlays/split`.
     pub hot: bool,
 }
@@ -100,6 +106,7 @@ struct Entry {
     origin: String,
     path: String,
     timeout: Option<u32>,
+    pin: Option<String>,
     #[serde(default)]
     hot: bool,
 }
@@ -178,6 +185,10 @@ fn check(entry: Entry) -> Result<Server, Error> {
             "timeout {timeout_secs} is not between 1 and {MAX_TIMEOUT_SECS} seconds"
         )));
     }
+    let pin = entry.pin.clone().unwrap_or_else(|| DEFAULT_PIN.to_owned());
+    if !PIN_MODES.contains(&pin.as_str()) {
+        return Err(invalid(format!("pin {pin:?} is not off, warn or enforce")));
+    }
     Ok(Server {
         id: entry.id,
         name: entry.name,
@@ -186,6 +197,7 @@ fn check(entry: Entry) -> Result<Server, Error> {
         origin: entry.origin,
         path: entry.path,
         timeout_secs,
+        pin,
         hot: entry.hot,
     })
 }
@@ -255,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_gets_the_default_timeout_and_the_rest_app() {
+    fn an_entry_gets_the_default_timeout_pin_and_the_rest_app() {
         let servers = parse(ONE).unwrap();
         assert_eq!(
             servers,
@@ -267,6 +279,7 @@ mod tests {
                 origin: "https://mcp.linear.app".into(),
                 path: "/mcp".into(),
                 timeout_secs: 60,
+                pin: "warn".into(),
                 hot: false,
             }]
         );
@@ -311,6 +324,11 @@ mod tests {
             );
         }
         assert!(parse(&format!("{ONE}\ntimeout = 0")).is_err());
+        assert!(parse(&format!("{ONE}\npin = \"strict\"")).is_err());
+        assert_eq!(
+            parse(&format!("{ONE}\npin = \"enforce\"")).unwrap()[0].pin,
+            "enforce"
+        );
         assert!(parse(&format!("{ONE}\ncolour = \"red\"")).is_err());
     }
 

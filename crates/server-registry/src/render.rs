@@ -85,8 +85,9 @@ fn spin_variables(servers: &[Server]) -> String {
                 "{id}_origin = {{ default = \"{}\" }}\n\
                  {id}_path = {{ default = \"{}\" }}\n\
                  {id}_token = {{ default = \"\", secret = true }}\n\
-                 {id}_timeout = {{ default = \"{}\" }}\n",
-                s.origin, s.path, s.timeout_secs
+                 {id}_timeout = {{ default = \"{}\" }}\n\
+                 {id}_pin = {{ default = \"{}\" }}\n",
+                s.origin, s.path, s.timeout_secs, s.pin
             )
         })
         .collect()
@@ -134,6 +135,7 @@ fn spin_routes(servers: &[Server]) -> String {
                  upstream_auth = \"{auth}\"\n\
                  {bridge_secret}\
                  timeout_secs = \"{{{{ {id}_timeout }}}}\"\n\
+                 pin = \"{{{{ {id}_pin }}}}\"\n\
                  gateway_secret = \"{{{{ gateway_secret }}}}\"\n\
                  openapi_public = \"{{{{ openapi_public }}}}\"\n\
                  public_url = \"{{{{ public_url }}}}\"\n\
@@ -171,6 +173,7 @@ fn spinapp_variables(servers: &[Server]) -> String {
                 entry(format!("{}_path", s.id), false),
                 entry(format!("{}_token", s.id), true),
                 entry(format!("{}_timeout", s.id), false),
+                entry(format!("{}_pin", s.id), false),
             ]
         })
         .collect()
@@ -181,10 +184,11 @@ fn config_map_entries(servers: &[Server]) -> String {
         .iter()
         .map(|s| {
             format!(
-                "{id}_origin={}\n{id}_path={}\n{id}_timeout={}\n",
+                "{id}_origin={}\n{id}_path={}\n{id}_timeout={}\n{id}_pin={}\n",
                 s.origin,
                 s.path,
                 s.timeout_secs,
+                s.pin,
                 id = s.id
             )
         })

@@ -17,7 +17,7 @@ pub const BRIDGE_SECRET_VARIABLE: &str = "SPIN_VARIABLE_BRIDGE_SECRET";
 pub struct Gateway {
     pub base: String,
     process: RunnerProcess,
-    _state: TempDir,
+    state: TempDir,
 }
 
 /// Variables for server `id` whose MCP endpoint is `url` (e.g. `http://127.0.0.1:4000/mcp`).
@@ -97,8 +97,13 @@ impl Gateway {
         Self {
             base: process.base.clone(),
             process,
-            _state: TempDir(state),
+            state: TempDir(state),
         }
+    }
+
+    /// The runner's state folder (its key-value store: `sqlite_key_value.db`).
+    pub fn state_dir(&self) -> &Path {
+        &self.state.0
     }
 
     pub fn log(&self) -> String {

@@ -1,6 +1,7 @@
 //! The end-to-end harness: a throwaway policy database, the real `spin.toml` served by the
 //! runner with its upstream variables pointed at test peers, and HTTP helpers.
 
+pub mod changing;
 pub mod db;
 pub mod gateway;
 pub mod mcp;

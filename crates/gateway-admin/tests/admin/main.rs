@@ -4,6 +4,7 @@ mod api_keys;
 mod audit;
 mod bad_input;
 mod common;
+mod definitions;
 mod migrations;
 mod seed_policy;
 mod servers_sync;

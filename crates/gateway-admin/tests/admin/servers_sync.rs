@@ -32,6 +32,7 @@ fn wiki() -> Server {
         origin: "https://wiki.example.com".into(),
         path: "/mcp".into(),
         timeout_secs: 60,
+        pin: "warn".into(),
         hot: false,
     }
 }

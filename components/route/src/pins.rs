@@ -1,0 +1,151 @@
+//! This server's `pin` mode applied to what its upstream lists (`auth_core::pins`): every tool
+//! list of every surface passes through [`tools`], prompt and resource template lists through
+//! [`listed`]. The server's pins come sealed from key-value; hashes they do not know are
+//! reported to the auth component, which records them and answers with fresh pins. When the
+//! pins cannot be had, nothing counts as approved (enforce hides, warn flags) and the log says
+//! why.
+
+use auth_core::pins::{
+    self, Definition, DefinitionKind, FLAG_META_KEY, FLAG_PENDING, Observed, PinMode, Pins,
+    Visibility,
+};
+use mcp_proto::transport::StateStore;
+use mcp_proto::types::Tool;
+use serde_json::{Value, json};
+use spin_sdk::http::{Method, Request, Response, send};
+
+use crate::clock;
+use crate::settings::Settings;
+use crate::spin_io::KvState;
+
+const AUTH_DEFINITIONS: &str = "http://auth.spin.internal/definitions";
+
+/// Where pins apply: the server a route entry fronts, in its mode.
+#[derive(Debug, Clone)]
+pub struct PinScope {
+    server: String,
+    secret: Vec<u8>,
+    mode: PinMode,
+}
+
+impl PinScope {
+    pub fn of(settings: &Settings) -> Self {
+        Self {
+            server: settings.server_id.clone(),
+            secret: settings.gateway_secret.clone(),
+            mode: settings.pin,
+        }
+    }
+
+    pub fn enforces(&self) -> bool {
+        self.mode == PinMode::Enforce
+    }
+}
+
+/// The tools as this server serves them: unapproved ones hidden or flagged.
+pub async fn tools(scope: &PinScope, tools: Vec<Tool>) -> Vec<Tool> {
+    if scope.mode == PinMode::Off {
+        return tools;
+    }
+    let items = tools
+        .into_iter()
+        .filter_map(|tool| serde_json::to_value(tool).ok())
+        .collect();
+    listed(scope, DefinitionKind::Tool, items)
+        .await
+        .into_iter()
+        .filter_map(|item| serde_json::from_value(item).ok())
+        .collect()
+}
+
+/// Items of a `tools/list`, `prompts/list` or `resources/templates/list` result as this
+/// server serves them.
+pub async fn listed(scope: &PinScope, kind: DefinitionKind, items: Vec<Value>) -> Vec<Value> {
+    if scope.mode == PinMode::Off {
+        return items;
+    }
+    let definitions: Vec<Option<Definition>> = items
+        .iter()
+        .map(|item| Definition::of(kind, item))
+        .collect();
+    let known: Vec<Definition> = definitions.iter().flatten().cloned().collect();
+    let pins = current(scope, &known).await.unwrap_or_else(|why| {
+        eprintln!(
+            "pins of {}: {why}; nothing counts as approved for now",
+            scope.server
+        );
+        Pins::default()
+    });
+    items
+        .into_iter()
+        .zip(definitions)
+        .filter_map(|(item, definition)| {
+            let approved = definition.is_some_and(|d| pins.approves(&d));
+            match scope.mode.visibility(approved) {
+                Visibility::Serve => Some(item),
+                Visibility::Flag => Some(flagged(item)),
+                Visibility::Hide => None,
+            }
+        })
+        .collect()
+}
+
+fn flagged(mut item: Value) -> Value {
+    if let Some(object) = item.as_object_mut() {
+        let meta = object.entry("_meta").or_insert_with(|| json!({}));
+        if let Some(meta) = meta.as_object_mut() {
+            meta.insert(FLAG_META_KEY.into(), json!(FLAG_PENDING));
+        }
+    }
+    item
+}
+
+/// The server's pins, knowing every one of `definitions`: from key-value while they are
+/// fresh and know them all, else from the auth component (which then records the unknown).
+async fn current(scope: &PinScope, definitions: &[Definition]) -> Result<Pins, String> {
+    let store = KvState::open();
+    let key = pins::cache_key(&scope.server);
+    let now_ms = clock::now_ms();
+    let cached = store
+        .get(&key)
+        .and_then(|bytes| pins::open(&scope.secret, &scope.server, &bytes, now_ms));
+    let mut pins = match cached {
+        Some(pins) if pins.unknown(definitions).is_empty() => return Ok(pins),
+        Some(pins) => pins,
+        None => ask(scope, Vec::new()).await?,
+    };
+    let unknown: Vec<Definition> = pins.unknown(definitions).into_iter().cloned().collect();
+    if !unknown.is_empty() {
+        pins = ask(scope, unknown).await?;
+    }
+    store.set(
+        &key,
+        &pins::seal(&scope.secret, &scope.server, &pins, now_ms),
+    );
+    Ok(pins)
+}
+
+async fn ask(scope: &PinScope, definitions: Vec<Definition>) -> Result<Pins, String> {
+    let observed = Observed {
+        server: scope.server.clone(),
+        mode: scope.mode,
+        definitions,
+    };
+    let body = serde_json::to_vec(&observed).map_err(|e| e.to_string())?;
+    let request = Request::builder()
+        .method(Method::Post)
+        .uri(AUTH_DEFINITIONS)
+        .header("content-type", "application/json")
+        .body(body)
+        .build();
+    let response: Response = send(request)
+        .await
+        .map_err(|e| format!("auth component unreachable: {e:?}"))?;
+    if *response.status() != 200 {
+        return Err(format!(
+            "the auth component answered HTTP {}",
+            response.status()
+        ));
+    }
+    serde_json::from_slice(response.body()).map_err(|e| format!("unreadable pins: {e}"))
+}
