@@ -1,21 +1,13 @@
 use std::time::{Duration, Instant};
 
 use demo_mcp_server::Era;
-use gateway_admin::AuditFilter;
 
 use crate::common::db::Database;
 use crate::common::gateway::{Gateway, upstream};
 use crate::common::peers::Demo;
-use crate::common::rt;
 
 fn entries(db: &Database) -> Vec<gateway_admin::AuditEntry> {
-    let filter = AuditFilter {
-        principal_id: None,
-        server: Some("demo".into()),
-        limit: 10,
-    };
-    rt().block_on(db.admin.audit(&filter))
-        .expect("read audit log")
+    db.audit_of("demo", 10)
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use auth_core::pins::DefinitionKind;
-use gateway_admin::{Approval, AuditFilter};
+use gateway_admin::Approval;
 use serde_json::{Value, json};
 
 use crate::common::changing::{Changing, tool};
@@ -86,13 +86,7 @@ fn forget_pins(gateway: &Gateway) {
 /// The definition changes audited for server demo (written while the list that saw them was
 /// served, so already there).
 fn definition_audits(db: &Database) -> Vec<gateway_admin::AuditEntry> {
-    let filter = AuditFilter {
-        principal_id: None,
-        server: Some("demo".into()),
-        limit: 100,
-    };
-    rt().block_on(db.admin.audit(&filter))
-        .expect("read audit log")
+    db.audit_of("demo", 100)
         .into_iter()
         .filter(|e| e.surface.as_deref() == Some("definition"))
         .collect()

@@ -5,10 +5,10 @@ use auth_core::audit::{Surface, args_sha256};
 use auth_core::{AuditRecord, Decision};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use spin_sdk::http::{Method, Request, Response, send};
 
 use crate::clock;
 use crate::settings::Settings;
+use crate::spin_io;
 
 const AUTH_AUDIT: &str = "http://auth.spin.internal/audit";
 
@@ -52,15 +52,9 @@ pub async fn record(settings: &Settings, call: Call<'_>) {
     let Ok(body) = serde_json::to_vec(&record) else {
         return;
     };
-    let request = Request::builder()
-        .method(Method::Post)
-        .uri(AUTH_AUDIT)
-        .header("content-type", "application/json")
-        .body(body)
-        .build();
-    match send::<_, Response>(request).await {
-        Ok(response) if *response.status() == 202 => {}
-        Ok(response) => eprintln!("audit record refused: HTTP {}", response.status()),
+    match spin_io::post_json(AUTH_AUDIT, body).await {
+        Ok(response) if response.status == 202 => {}
+        Ok(response) => eprintln!("audit record refused: HTTP {}", response.status),
         Err(err) => eprintln!("audit record not written: {err:?}"),
     }
 }

@@ -12,8 +12,8 @@
 //! Tools go through the one call pipeline (`gateway_core::pipeline`): listed and called only as
 //! the caller's tool rule allows (a hidden tool is an unknown one); prompts, resources and
 //! completion are relayed to the upstream in its own era. Tool, prompt and resource template
-//! lists are pinned (`pins`): under `enforce` an unapproved one is not there at all. Answers are JSON; GET (no server
-//! stream) is 405.
+//! lists are pinned (`pins`): under `enforce` an unapproved one is not there at all. Answers
+//! are JSON; GET (no server stream) is 405.
 
 use auth_core::Decision;
 use auth_core::audit::Surface;

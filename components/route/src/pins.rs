@@ -11,12 +11,11 @@ use auth_core::pins::{
 };
 use mcp_proto::transport::StateStore;
 use mcp_proto::types::Tool;
-use serde_json::{Value, json};
-use spin_sdk::http::{Method, Request, Response, send};
+use serde_json::{Map, Value, json};
 
 use crate::clock;
 use crate::settings::Settings;
-use crate::spin_io::KvState;
+use crate::spin_io::{self, KvState};
 
 const AUTH_DEFINITIONS: &str = "http://auth.spin.internal/definitions";
 
@@ -47,27 +46,53 @@ pub async fn tools(scope: &PinScope, tools: Vec<Tool>) -> Vec<Tool> {
     if scope.mode == PinMode::Off {
         return tools;
     }
-    let items = tools
-        .into_iter()
-        .filter_map(|tool| serde_json::to_value(tool).ok())
+    let definitions = tools
+        .iter()
+        .map(|tool| {
+            let listed = serde_json::to_value(tool).ok()?;
+            Definition::of(DefinitionKind::Tool, &listed)
+        })
         .collect();
-    listed(scope, DefinitionKind::Tool, items)
-        .await
-        .into_iter()
-        .filter_map(|item| serde_json::from_value(item).ok())
-        .collect()
+    let visibility = visibilities(scope, definitions).await;
+    apply(tools, visibility, |tool| flag(&mut tool.extra))
 }
 
-/// Items of a `tools/list`, `prompts/list` or `resources/templates/list` result as this
-/// server serves them.
+/// Items of a `prompts/list` or `resources/templates/list` result as this server serves them.
 pub async fn listed(scope: &PinScope, kind: DefinitionKind, items: Vec<Value>) -> Vec<Value> {
     if scope.mode == PinMode::Off {
         return items;
     }
-    let definitions: Vec<Option<Definition>> = items
+    let definitions = items
         .iter()
         .map(|item| Definition::of(kind, item))
         .collect();
+    let visibility = visibilities(scope, definitions).await;
+    apply(items, visibility, |item| {
+        if let Some(object) = item.as_object_mut() {
+            flag(object);
+        }
+    })
+}
+
+/// `items` with each one's visibility: served, flagged with `flag`, or left out.
+fn apply<T>(items: Vec<T>, visibility: Vec<Visibility>, flag: impl Fn(&mut T)) -> Vec<T> {
+    items
+        .into_iter()
+        .zip(visibility)
+        .filter_map(|(mut item, visibility)| match visibility {
+            Visibility::Serve => Some(item),
+            Visibility::Flag => {
+                flag(&mut item);
+                Some(item)
+            }
+            Visibility::Hide => None,
+        })
+        .collect()
+}
+
+/// What this server's mode does with each of `definitions` (`None`: an item without a
+/// usable name, never approved).
+async fn visibilities(scope: &PinScope, definitions: Vec<Option<Definition>>) -> Vec<Visibility> {
     let known: Vec<Definition> = definitions.iter().flatten().cloned().collect();
     let pins = current(scope, &known).await.unwrap_or_else(|why| {
         eprintln!(
@@ -76,28 +101,21 @@ pub async fn listed(scope: &PinScope, kind: DefinitionKind, items: Vec<Value>) -
         );
         Pins::default()
     });
-    items
-        .into_iter()
-        .zip(definitions)
-        .filter_map(|(item, definition)| {
-            let approved = definition.is_some_and(|d| pins.approves(&d));
-            match scope.mode.visibility(approved) {
-                Visibility::Serve => Some(item),
-                Visibility::Flag => Some(flagged(item)),
-                Visibility::Hide => None,
-            }
+    definitions
+        .iter()
+        .map(|definition| {
+            let approved = definition.as_ref().is_some_and(|d| pins.approves(d));
+            scope.mode.visibility(approved)
         })
         .collect()
 }
 
-fn flagged(mut item: Value) -> Value {
-    if let Some(object) = item.as_object_mut() {
-        let meta = object.entry("_meta").or_insert_with(|| json!({}));
-        if let Some(meta) = meta.as_object_mut() {
-            meta.insert(FLAG_META_KEY.into(), json!(FLAG_PENDING));
-        }
+/// Marks a listed item (its JSON object) as served without approval.
+fn flag(object: &mut Map<String, Value>) {
+    let meta = object.entry("_meta").or_insert_with(|| json!({}));
+    if let Some(meta) = meta.as_object_mut() {
+        meta.insert(FLAG_META_KEY.into(), json!(FLAG_PENDING));
     }
-    item
 }
 
 /// The server's pins, knowing every one of `definitions`: from key-value while they are
@@ -109,14 +127,16 @@ async fn current(scope: &PinScope, definitions: &[Definition]) -> Result<Pins, S
     let cached = store
         .get(&key)
         .and_then(|bytes| pins::open(&scope.secret, &scope.server, &bytes, now_ms));
+    let from_cache = cached.is_some();
     let mut pins = match cached {
-        Some(pins) if pins.unknown(definitions).is_empty() => return Ok(pins),
         Some(pins) => pins,
         None => ask(scope, Vec::new()).await?,
     };
     let unknown: Vec<Definition> = pins.unknown(definitions).into_iter().cloned().collect();
     if !unknown.is_empty() {
         pins = ask(scope, unknown).await?;
+    } else if from_cache {
+        return Ok(pins);
     }
     store.set(
         &key,
@@ -132,20 +152,14 @@ async fn ask(scope: &PinScope, definitions: Vec<Definition>) -> Result<Pins, Str
         definitions,
     };
     let body = serde_json::to_vec(&observed).map_err(|e| e.to_string())?;
-    let request = Request::builder()
-        .method(Method::Post)
-        .uri(AUTH_DEFINITIONS)
-        .header("content-type", "application/json")
-        .body(body)
-        .build();
-    let response: Response = send(request)
+    let response = spin_io::post_json(AUTH_DEFINITIONS, body)
         .await
         .map_err(|e| format!("auth component unreachable: {e:?}"))?;
-    if *response.status() != 200 {
+    if response.status != 200 {
         return Err(format!(
             "the auth component answered HTTP {}",
-            response.status()
+            response.status
         ));
     }
-    serde_json::from_slice(response.body()).map_err(|e| format!("unreadable pins: {e}"))
+    serde_json::from_slice(&response.body).map_err(|e| format!("unreadable pins: {e}"))
 }

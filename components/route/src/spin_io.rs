@@ -20,6 +20,18 @@ pub async fn get(request: HttpRequest) -> Result<HttpResponse, TransportError> {
     exchange(Method::Get, request).await
 }
 
+/// `POST url` with a JSON `body` to another component of this app (service chaining: the
+/// auth component's `/audit` and `/definitions`), without a deadline of its own.
+pub async fn post_json(url: &str, body: Vec<u8>) -> Result<HttpResponse, TransportError> {
+    let request = HttpRequest {
+        url: url.to_owned(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body,
+        timeout_ms: None,
+    };
+    exchange(Method::Post, request).await
+}
+
 async fn exchange(method: Method, request: HttpRequest) -> Result<HttpResponse, TransportError> {
     let mut builder = Request::builder();
     builder.method(method).uri(request.url.as_str());

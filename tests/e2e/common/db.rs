@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use auth_core::AllowedServers;
-use gateway_admin::{Admin, NewApiKey};
+use gateway_admin::{Admin, AuditEntry, AuditFilter, NewApiKey};
 
 use super::rt;
 
@@ -81,6 +81,17 @@ impl Database {
     }
 
     /// `host:port` of the database, for `allowed_outbound_hosts`.
+    /// The newest `limit` audit records of `server`.
+    pub fn audit_of(&self, server: &str, limit: u32) -> Vec<AuditEntry> {
+        let filter = AuditFilter {
+            principal_id: None,
+            server: Some(server.into()),
+            limit,
+        };
+        rt().block_on(self.admin.audit(&filter))
+            .expect("read audit log")
+    }
+
     pub fn host_port(&self) -> String {
         let config: tokio_postgres::Config = self.url.parse().expect("database url");
         let host = match &config.get_hosts()[0] {
