@@ -495,6 +495,28 @@ class Drift(unittest.TestCase):
         )
         self.assertTrue(any("sentry routes to the bridge, but its tier 'http'" in p for p in problems), problems)
 
+    # Redis
+    def test_redis_without_a_bound_or_a_password(self):
+        objs = rendered("local")
+        container = find(objs, "Deployment", "redis")["spec"]["template"]["spec"]["containers"][0]
+        container["args"] = ["--save", "", "--maxmemory-policy", "noeviction"]
+        problems = v.check_redis(objs, INPUTS)
+        where = "Deployment/redis container redis"
+        self.assertEqual(
+            problems,
+            [
+                f"{where}: no --maxmemory (a cache must be bounded)",
+                f"{where}: --maxmemory-policy must be allkeys-lru",
+                f"{where}: --requirepass must be $(VAR) with VAR from a non-optional secretKeyRef",
+            ],
+        )
+
+    def test_redis_password_written_into_the_manifest(self):
+        objs = rendered("local")
+        container = find(objs, "Deployment", "redis")["spec"]["template"]["spec"]["containers"][0]
+        container["env"] = [{"name": "REDIS_PASSWORD", "value": "hunter2"}]
+        self.assertProblem(v.check_redis, objs, "--requirepass must be $(VAR)")
+
     # Dockerfiles
     def test_pod_user_differs_from_the_image_user(self):
         objs = rendered("aks")

@@ -1115,6 +1115,35 @@ def check_bridge_secret(objs, inputs):
     return problems
 
 
+REDIS_IMAGE = "redis:"
+ENV_REF = re.compile(r"^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$")
+
+
+def check_redis(objs, inputs):
+    """An in-cluster Redis is a cache that asks for a password: `--maxmemory` with
+    `allkeys-lru` (full means evicting, never refusing writes), and `--requirepass` from a
+    non-optional Secret key (never a literal)."""
+    problems = []
+    for deployment in of_kind(objs, "Deployment", "StatefulSet"):
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            if not str(container.get("image", "")).startswith(REDIS_IMAGE):
+                continue
+            where = f"{ident(deployment)} container {container['name']}"
+            args = [str(arg) for arg in container.get("args", [])]
+            option = lambda name: args[args.index(name) + 1] if name in args[:-1] else None
+            if not option("--maxmemory"):
+                problems.append(f"{where}: no --maxmemory (a cache must be bounded)")
+            if option("--maxmemory-policy") != "allkeys-lru":
+                problems.append(f"{where}: --maxmemory-policy must be allkeys-lru")
+            password = ENV_REF.match(option("--requirepass") or "")
+            env = next(
+                (e for e in container.get("env", []) if password and e["name"] == password.group(1)), None
+            )
+            if secret_source(env) is None:
+                problems.append(f"{where}: --requirepass must be $(VAR) with VAR from a non-optional secretKeyRef")
+    return problems
+
+
 def dockerfile_facts(text: str) -> dict:
     final = text[text.rfind("\nFROM ") :]
     user = re.search(r"^USER\s+(\d+)", final, re.M)
@@ -1200,6 +1229,7 @@ CHECKS = (
     check_upstream_urls,
     check_bridge_env,
     check_bridge_secret,
+    check_redis,
     check_dockerfiles,
 )
 

@@ -1,4 +1,5 @@
 use auth_core::AllowedServers;
+use auth_core::audit::AUDIT_DETAIL;
 use gateway_admin::NewApiKey;
 
 use crate::common::{Gateway, Options};
@@ -31,7 +32,8 @@ async fn api_key_reaches_its_servers_by_either_header() {
     }
 }
 
-/// Unknown, revoked and expired keys get one and the same 401 (no oracle); the log says which.
+/// Unknown, revoked and expired keys get one and the same 401 (no oracle); the log and the
+/// audit detail say which.
 #[tokio::test]
 async fn refused_keys_get_one_generic_answer() {
     let gw = Gateway::start(Options::default()).await;
@@ -52,9 +54,16 @@ async fn refused_keys_get_one_generic_answer() {
         ("is not known", unknown.as_str()),
         ("is malformed", "mcpk_short"),
     ] {
-        let reply = gw.authorize(&[("x-api-key", key)]).await;
+        let mut reply = gw.authorize(&[("x-api-key", key)]).await;
         assert_eq!(reply.status, 401, "{case}: {}", reply.body);
         assert_eq!(reply.www_authenticate.as_deref(), Some("Bearer"), "{case}");
+        // For the route's audit only: the route never passes it on (e2e `audit`).
+        let detail = reply.body.as_object_mut().unwrap().remove(AUDIT_DETAIL);
+        let detail = detail.as_ref().and_then(|d| d.as_str()).unwrap_or_default();
+        assert!(
+            detail.starts_with(&format!("API key refused: API key {case}")),
+            "{case}: {detail}"
+        );
         for word in ["revoked", "expired", "known", "malformed"] {
             assert!(
                 !reply.body.to_string().contains(word),

@@ -22,7 +22,7 @@ pub const TENANT: &str = "11111111-1111-1111-1111-111111111111";
 /// A second accepted tenant, where the seed groups are not linked.
 pub const OTHER_TENANT: &str = "22222222-2222-2222-2222-222222222222";
 pub const AUDIENCE: &str = "api://mcp-gateway";
-const GATEWAY_SECRET: &str = "e2e-gateway-secret-of-at-least-32-bytes";
+pub const GATEWAY_SECRET: &str = "e2e-gateway-secret-of-at-least-32-bytes";
 
 pub fn issuer() -> &'static TestIssuer {
     static ISSUER: OnceLock<TestIssuer> = OnceLock::new();

@@ -3,9 +3,12 @@
 //! fetches; each issuer's keys are cached apart; an outage is bridged for a bounded time only.
 
 use auth_core::entra::{CachedKeys, Jwks, KEYS_MAX_AGE_MS, KEYS_REFRESH_AFTER_MS, keys_cache_key};
+use auth_core::sealed;
 use auth_core::test_issuer::TestIssuer;
 
-use crate::common::{Gateway, Options, TENANT, issuer, now_secs};
+use crate::common::{GATEWAY_SECRET, Gateway, Options, TENANT, issuer, now_secs};
+
+const SECRET: &[u8] = GATEWAY_SECRET.as_bytes();
 
 #[tokio::test]
 async fn new_kid_is_picked_up_and_unknown_kids_are_rate_limited() {
@@ -107,7 +110,8 @@ async fn gateways_sharing_a_store_keep_each_issuers_keys_apart() {
     assert_eq!(second.idp.key_fetches(), 1);
 }
 
-/// Makes the cached key set of `gw`'s issuer look `age_ms` old.
+/// Makes the cached key set of `gw`'s issuer look `age_ms` old (sealed again, as the gateway
+/// would have sealed it then).
 fn age_cached_keys(gw: &Gateway, age_ms: u64) {
     let db = rusqlite::Connection::open(gw.state_dir().join("sqlite_key_value.db")).unwrap();
     db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
@@ -119,11 +123,13 @@ fn age_cached_keys(gw: &Gateway, age_ms: u64) {
             |row| row.get(0),
         )
         .expect("the key set is cached under its issuer");
-    let mut keys: CachedKeys = serde_json::from_slice(&value).unwrap();
-    keys.fetched_at_ms = now_secs() * 1000 - age_ms;
+    let now_ms = now_secs() * 1000;
+    let mut keys: CachedKeys = sealed::open_json(SECRET, &key, &value, now_ms).unwrap();
+    keys.fetched_at_ms = now_ms - age_ms;
+    let aged = sealed::seal_json(SECRET, &key, &keys, keys.usable_until_ms());
     db.execute(
         "UPDATE spin_key_value SET value = ?1 WHERE store = 'default' AND key = ?2",
-        (serde_json::to_vec(&keys).unwrap(), &key),
+        (aged, &key),
     )
     .unwrap();
 }

@@ -9,6 +9,7 @@ mod decision_cache;
 mod forwarder;
 mod identities;
 mod key_rotation;
+mod kv_tampering;
 mod outages;
 mod overage;
 mod seed_policy;

@@ -5,6 +5,7 @@ use demo_mcp_server::Era;
 use crate::common::db::Database;
 use crate::common::gateway::{Gateway, upstream};
 use crate::common::peers::Demo;
+use crate::common::rt;
 
 fn entries(db: &Database) -> Vec<gateway_admin::AuditEntry> {
     db.audit_of("demo", 10)
@@ -64,16 +65,25 @@ fn every_tool_call_is_audited_without_its_arguments() {
     assert!(!format!("{seen:?}").contains("s3cr3t-value"));
 }
 
-/// Waits until `count` records of `tool` are in the log.
-fn audited(db: &Database, tool: &str, count: usize) -> Vec<gateway_admin::AuditEntry> {
+/// Waits until `count` records that `keep` are in the log (written after the response).
+fn audited_where(
+    db: &Database,
+    count: usize,
+    keep: impl Fn(&gateway_admin::AuditEntry) -> bool,
+) -> Vec<gateway_admin::AuditEntry> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let seen: Vec<_> = entries(db).into_iter().filter(|e| e.tool == tool).collect();
+        let seen: Vec<_> = entries(db).into_iter().filter(|e| keep(e)).collect();
         if seen.len() >= count || Instant::now() > deadline {
             return seen;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Waits until `count` records of `tool` are in the log.
+fn audited(db: &Database, tool: &str, count: usize) -> Vec<gateway_admin::AuditEntry> {
+    audited_where(db, count, |e| e.tool == tool)
 }
 
 #[test]
@@ -128,4 +138,91 @@ fn rest_and_mcp_audit_the_same_call_alike() {
     );
     assert_eq!(rest.status, mcp.status, "one status for both surfaces");
     assert_eq!(rest.principal_id, mcp.principal_id);
+}
+
+#[test]
+fn every_refusal_is_audited_with_who_and_why_and_the_caller_is_told_less() {
+    let db = Database::create("audit-refusals");
+    let demo = Demo::start(Era::Both, false);
+    let gateway = Gateway::start(&db, &upstream("demo", &demo.url()));
+    let narrow = db.api_key("narrow-owner", Some(&["github"]));
+    let revoked = rt()
+        .block_on(db.admin.create_api_key(&gateway_admin::NewApiKey {
+            owner: "revoked-owner".into(),
+            servers: auth_core::AllowedServers::All,
+            forwarder: false,
+            expires_in_days: None,
+        }))
+        .unwrap();
+    rt().block_on(db.admin.revoke_api_key(revoked.id)).unwrap();
+    let body = r#"{"message":"hi"}"#;
+
+    let anonymous = gateway.post("/demo/echo", None, body);
+    let refused_key = gateway.post("/demo/echo", Some(&revoked.key), body);
+    assert_eq!((anonymous.status, refused_key.status), (401, 401));
+    assert!(
+        !refused_key.body.contains("revoked"),
+        "no oracle: {}",
+        refused_key.body
+    );
+    let not_granted = gateway.post("/demo/echo", Some(&narrow), body);
+    assert_eq!(not_granted.status, 404, "{}", not_granted.body);
+    let call =
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}}"#;
+    assert_eq!(gateway.post("/demo/mcp", Some(&narrow), call).status, 404);
+
+    let unauthenticated = audited_where(&db, 2, |e| e.status == 401);
+    let nobody = unauthenticated
+        .iter()
+        .find(|e| e.caller.as_deref() == Some("anonymous"))
+        .expect("the anonymous call is audited");
+    let key = unauthenticated
+        .iter()
+        .find(|e| e.caller.as_deref() == Some("key"))
+        .expect("the revoked key's call is audited");
+    for entry in [nobody, key] {
+        assert_eq!(
+            (
+                entry.principal_id.as_str(),
+                entry.tool.as_str(),
+                entry.surface.as_deref()
+            ),
+            ("", "echo", Some("rest")),
+            "{entry}"
+        );
+    }
+    assert!(
+        key.detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("revoked"),
+        "the audit says why: {key}"
+    );
+    assert!(!format!("{key:?}").contains(&revoked.key), "{key}");
+
+    let refused = audited_where(&db, 2, |e| e.status == 404);
+    for (surface, tool) in [("rest", "echo"), ("mcp", "add")] {
+        let entry = refused
+            .iter()
+            .find(|e| e.surface.as_deref() == Some(surface))
+            .unwrap_or_else(|| panic!("the refused {surface} call is audited: {refused:?}"));
+        assert!(entry.principal_id.starts_with("apikey:"), "{entry}");
+        assert_eq!(
+            entry.principal_name.as_deref(),
+            Some("narrow-owner"),
+            "{entry}"
+        );
+        assert_eq!(
+            (entry.caller.as_deref(), entry.tool.as_str()),
+            (Some("key"), tool)
+        );
+        assert!(
+            entry
+                .detail
+                .as_deref()
+                .unwrap_or_default()
+                .contains("not granted"),
+            "{entry}"
+        );
+    }
 }

@@ -9,8 +9,8 @@ use crate::process::{self, run_tee};
 use crate::provision::{postgres, redis, tools};
 use crate::steps::{self, Outcome, Steps};
 
-/// Spin components: they build for wasm32-wasip2 only.
-pub const COMPONENTS: [&str; 4] = ["route", "auth", "catalog", "runner-probe"];
+/// Spin components and the crate only they use: they build for wasm32-wasip2 only.
+pub const COMPONENTS: [&str; 5] = ["route", "auth", "catalog", "runner-probe", "sealed-kv"];
 pub const WASM_TARGET: &str = "wasm32-wasip2";
 
 pub fn run() -> Result<()> {

@@ -6,9 +6,10 @@ use auth_core::authorize::{
 };
 use auth_core::entra::{TokenError, token_kid};
 use auth_core::{ApiKeyError, Credentials, Decision, Presented, decision_cache_key};
+use sealed_kv::SealedKv;
 
 use crate::settings::Settings;
-use crate::{cache_decision, graph, jwks_cache, kv, policy_db};
+use crate::{graph, jwks_cache, policy_db};
 
 /// Why a request was not authorized. Messages go to the caller: they explain, never leak.
 #[derive(Debug, thiserror::Error)]
@@ -61,9 +62,11 @@ pub async fn authorize(
     credentials: &Credentials,
     now_ms: u64,
 ) -> Result<Decision, Failure> {
-    let cache_key = decision_cache_key(&settings.gateway_secret, credentials);
-    if let Some(cached) = kv::get(&cache_key)
-        .and_then(|bytes| serde_json::from_slice::<Decision>(&bytes).ok())
+    let store = SealedKv::open(&settings.gateway_secret);
+    let cache_key = decision_cache_key(&settings.gateway_secret, credentials)
+        .map_err(|err| Failure::Unauthorized(err.to_string()))?;
+    if let Some(cached) = store
+        .get_json::<Decision>(&cache_key)
         .filter(|decision| decision.is_fresh(now_ms))
     {
         return Ok(cached);
@@ -73,9 +76,10 @@ pub async fn authorize(
         .map_err(|err| Failure::Unauthorized(err.to_string()))?;
     let decision = match presented {
         Presented::ApiKey(key) => api_key(settings, key, credentials, now_ms)?,
-        Presented::Bearer(token) => entra_token(settings, token, now_ms).await?,
+        Presented::Bearer(token) => entra_token(settings, &store, token, now_ms).await?,
     };
-    cache_decision(&cache_key, &decision);
+    // Read by the route components too.
+    store.set_json(&cache_key, &decision, decision.expires_at_ms);
     Ok(decision)
 }
 
@@ -94,7 +98,12 @@ fn api_key(
     Ok(api_key_decision(&caller, &policy, now_ms))
 }
 
-async fn entra_token(settings: &Settings, token: &str, now_ms: u64) -> Result<Decision, Failure> {
+async fn entra_token(
+    settings: &Settings,
+    store: &SealedKv,
+    token: &str,
+    now_ms: u64,
+) -> Result<Decision, Failure> {
     let Some(entra) = &settings.entra else {
         return Err(Failure::Unauthorized(
             "Entra ID sign-in is not configured on this gateway; use an API key".into(),
@@ -105,9 +114,9 @@ async fn entra_token(settings: &Settings, token: &str, now_ms: u64) -> Result<De
     token_kid(token, entra)?;
     // Entra signs the tokens of every tenant with the same keys: one key set serves all.
     let tenant = &entra.tenants()[0];
-    let identity = jwks_cache::verified_identity(entra, tenant, token, now_ms).await?;
+    let identity = jwks_cache::verified_identity(store, entra, tenant, token, now_ms).await?;
     let groups = if identity.group_overage {
-        graph::member_groups(settings, entra, &identity, now_ms).await?
+        graph::member_groups(settings, store, entra, &identity, now_ms).await?
     } else {
         identity.groups.clone()
     };

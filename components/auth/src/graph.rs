@@ -4,11 +4,11 @@
 
 use auth_core::entra::{EntraConfig, EntraIdentity};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use sealed_kv::SealedKv;
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Method, Request, Response, send};
 
 use crate::authorize::Failure;
-use crate::kv;
 use crate::settings::Settings;
 
 /// Characters escaped in a URL path segment or form value (RFC 3986 unreserved ones are kept).
@@ -56,6 +56,7 @@ fn unavailable(detail: String) -> Failure {
 /// The object id of every group the user is a (transitive) member of.
 pub async fn member_groups(
     settings: &Settings,
+    store: &SealedKv,
     entra: &EntraConfig,
     identity: &EntraIdentity,
     now_ms: u64,
@@ -72,8 +73,8 @@ pub async fn member_groups(
         "auth:graph-groups:v2:{}:{}",
         identity.tenant_id, identity.object_id
     );
-    if let Some(cached) = kv::get(&cache_key)
-        .and_then(|bytes| serde_json::from_slice::<CachedGroups>(&bytes).ok())
+    if let Some(cached) = store
+        .get_json::<CachedGroups>(&cache_key)
         .filter(|cached| now_ms < cached.expires_at_ms)
     {
         return Ok(cached.groups);
@@ -123,9 +124,7 @@ pub async fn member_groups(
         expires_at_ms: now_ms + CACHE_TTL_MS,
         groups,
     };
-    if let Ok(bytes) = serde_json::to_vec(&cached) {
-        kv::set(&cache_key, &bytes);
-    }
+    store.set_json(&cache_key, &cached, cached.expires_at_ms);
     Ok(cached.groups)
 }
 

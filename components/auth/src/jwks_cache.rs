@@ -6,10 +6,10 @@
 use auth_core::entra::{
     CachedKeys, EntraConfig, EntraIdentity, Jwks, TokenError, keys_cache_key, validate_token,
 };
+use sealed_kv::SealedKv;
 use spin_sdk::http::{Request, Response, send};
 
 use crate::authorize::Failure;
-use crate::kv;
 
 /// Why fresh keys were requested.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -28,23 +28,27 @@ fn unavailable() -> Failure {
 
 /// Validates `token` (whose issuer the caller has picked by `tenant`) completely.
 pub async fn verified_identity(
+    store: &SealedKv,
     entra: &EntraConfig,
     tenant: &str,
     token: &str,
     now_ms: u64,
 ) -> Result<EntraIdentity, Failure> {
     let cache_key = keys_cache_key(entra.authority(), tenant);
-    let cached: Option<CachedKeys> =
-        kv::get(&cache_key).and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let cached: Option<CachedKeys> = store.get_json(&cache_key);
     let keys = match cached {
         Some(keys) if keys.is_fresh(now_ms) => keys,
-        stale => refresh(entra, tenant, &cache_key, stale, Refresh::Scheduled, now_ms).await?,
+        stale => {
+            let why = Refresh::Scheduled;
+            refresh(store, entra, tenant, &cache_key, stale, why, now_ms).await?
+        }
     };
     match validate_token(token, &keys.jwks, entra, now_ms / 1000) {
         Err(TokenError::UnknownKid(_) | TokenError::BadSignature)
             if keys.may_refetch_for_token(now_ms) =>
         {
             let keys = refresh(
+                store,
                 entra,
                 tenant,
                 &cache_key,
@@ -62,6 +66,7 @@ pub async fn verified_identity(
 /// Fetches the key set and caches it. When the fetch fails, a scheduled refresh keeps the
 /// previous set while it is within its bounded lifetime; a refetch for a token is refused.
 async fn refresh(
+    store: &SealedKv,
     entra: &EntraConfig,
     tenant: &str,
     cache_key: &str,
@@ -81,7 +86,7 @@ async fn refresh(
                 refetched_for_token_at_ms,
                 ..CachedKeys::fetched(jwks, now_ms)
             };
-            store(cache_key, &keys);
+            save(store, cache_key, &keys);
             Ok(keys)
         }
         Err(reason) => {
@@ -94,7 +99,8 @@ async fn refresh(
                 }
                 (Refresh::ForToken, Some(keys)) => {
                     // The failed attempt counts against the rate limit too.
-                    store(
+                    save(
+                        store,
                         cache_key,
                         &CachedKeys {
                             refetched_for_token_at_ms,
@@ -109,10 +115,9 @@ async fn refresh(
     }
 }
 
-fn store(cache_key: &str, keys: &CachedKeys) {
-    if let Ok(bytes) = serde_json::to_vec(keys) {
-        kv::set(cache_key, &bytes);
-    }
+/// Kept, sealed, for as long as the set may be used at all.
+fn save(store: &SealedKv, cache_key: &str, keys: &CachedKeys) {
+    store.set_json(cache_key, keys, keys.usable_until_ms());
 }
 
 async fn fetch(url: &str) -> Result<Jwks, String> {

@@ -1,7 +1,7 @@
 //! The private auth component, reached only by service chaining (`http://auth.spin.internal`).
 //!
 //! - `POST /authorize` with the caller's credential headers: 200 with the [`Decision`] JSON (also
-//!   cached in key-value under `decision_cache_key`), 401 `{"error":"unauthorized"}` with the
+//!   cached, sealed, in key-value under `decision_cache_key`), 401 `{"error":"unauthorized"}` with the
 //!   reason, 503 when the policy database, the JWKS endpoint or Microsoft Graph is unreachable.
 //! - `GET /servers` with the caller's credential headers: the servers the caller may use
 //!   (`{"servers":[{"id","name","tier"}]}`), for the catalog's `GET /`.
@@ -15,15 +15,13 @@
 mod authorize;
 mod graph;
 mod jwks_cache;
-mod kv;
 mod policy_db;
 mod reply;
 mod settings;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use auth_core::pins::Observed;
 use auth_core::{AuditRecord, Credentials, Decision};
+use sealed_kv::now_ms;
 use spin_sdk::http::{Method, Request, Response};
 
 use crate::authorize::Failure;
@@ -102,18 +100,5 @@ fn servers(settings: &Settings, decision: &Decision) -> Response {
                 .collect(),
         ),
         Err(failure) => reply::failure(&failure),
-    }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as u64)
-}
-
-/// Decisions are written here and read by the route components.
-fn cache_decision(key: &str, decision: &Decision) {
-    if let Ok(bytes) = serde_json::to_vec(decision) {
-        kv::set(key, &bytes);
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use auth_core::audit::Surface;
 use auth_core::pins::{self, Definition, DefinitionKind, Observed, PinMode, Pins};
-use auth_core::{ApiKeyRecord, AuditRecord, sql};
+use auth_core::{ApiKeyRecord, AuditRecord, Who, sql};
 use spin_sdk::pg4::{Connection, ParameterValue, RowSet};
 
 use crate::authorize::Failure;
@@ -199,14 +199,14 @@ fn new_definition(
         }
     );
     let record = AuditRecord {
-        principal_id: "mcp-gateway".into(),
-        groups: Vec::new(),
+        who: Who::gateway(),
         server: observed.server.clone(),
         tool: definition.name.clone(),
         surface: Surface::Definition,
         status: observed.mode.audit_status(),
         latency_ms: 0,
         args_sha256: definition.sha256.clone(),
+        detail: None,
     };
     write_audit(conn, &record)
 }
@@ -216,11 +216,17 @@ pub fn insert_audit(database_url: &str, record: &AuditRecord) -> Result<(), Fail
 }
 
 fn write_audit(conn: &Connection, record: &AuditRecord) -> Result<(), Failure> {
-    let groups = serde_json::to_string(&record.groups).map_err(|_| Failure::Internal)?;
+    let record = record.clone().bounded();
+    let who = &record.who;
+    let groups = serde_json::to_string(&who.groups).map_err(|_| Failure::Internal)?;
+    let optional = |value: &Option<String>| match value {
+        Some(value) => text(value),
+        None => ParameterValue::DbNull,
+    };
     conn.execute(
         sql::INSERT_AUDIT,
         &[
-            text(&record.principal_id),
+            text(&who.principal_id),
             ParameterValue::Str(groups),
             text(&record.server),
             text(&record.tool),
@@ -228,6 +234,11 @@ fn write_audit(conn: &Connection, record: &AuditRecord) -> Result<(), Failure> {
             ParameterValue::Int64(i64::try_from(record.latency_ms).unwrap_or(i64::MAX)),
             text(&record.args_sha256),
             text(record.surface.as_str()),
+            text(&who.principal_name),
+            optional(&who.tenant_id),
+            text(who.caller.as_str()),
+            optional(&who.via),
+            optional(&record.detail),
         ],
     )
     .map_err(unavailable)?;

@@ -1,6 +1,7 @@
 //! The only place responses are built: JSON bodies that never contain credentials.
 
 use auth_core::Decision;
+use auth_core::audit::AUDIT_DETAIL;
 use auth_core::pins::Pins;
 use serde_json::json;
 use spin_sdk::http::Response;
@@ -48,7 +49,8 @@ pub fn not_found() -> Response {
 }
 
 pub fn failure(failure: &Failure) -> Response {
-    if let Some(detail) = failure.log_detail() {
+    let detail = failure.log_detail();
+    if let Some(detail) = &detail {
         eprintln!("auth: {detail}");
     }
     let (status, error) = match failure {
@@ -57,10 +59,11 @@ pub fn failure(failure: &Failure) -> Response {
         Failure::Unavailable(_) => (503, "unavailable"),
         Failure::Internal => (500, "internal"),
     };
-    let mut response = json(
-        status,
-        &json!({"error": error, "message": failure.to_string()}),
-    );
+    let mut body = json!({"error": error, "message": failure.to_string()});
+    if let Some(detail) = detail {
+        body[AUDIT_DETAIL] = json!(detail);
+    }
+    let mut response = json(status, &body);
     if status == 401 {
         response.set_header("www-authenticate", "Bearer");
     }

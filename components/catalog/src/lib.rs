@@ -4,10 +4,10 @@
 //! `/.well-known/oauth-protected-resource/...`.
 
 use auth_core::Credentials;
-use gateway_core::server_status::{catalog_status, fact_key};
+use gateway_core::server_status::{StatusFact, catalog_status, fact_key};
+use sealed_kv::SealedKv;
 use serde_json::{Value, json};
 use spin_sdk::http::{Method, Request, Response, send};
-use spin_sdk::key_value::Store;
 use spin_sdk::variables;
 
 const AUTH_SERVERS: &str = "http://auth.spin.internal/servers";
@@ -98,14 +98,8 @@ fn protected_resource(request: &Request, path: &str) -> Response {
 }
 
 /// The status `server`'s route entry last recorded; `unknown` when none can be read.
-fn recorded_status(store: Option<&Store>, server: &str) -> (&'static str, Option<u64>) {
-    let fact = store.and_then(|store| {
-        store.get(&fact_key(server)).unwrap_or_else(|err| {
-            eprintln!("key-value get failed: {err:?}");
-            None
-        })
-    });
-    catalog_status(fact.as_deref())
+fn recorded_status(store: &SealedKv, server: &str) -> (&'static str, Option<u64>) {
+    catalog_status(store.get_json::<StatusFact>(&fact_key(server)).as_ref())
 }
 
 /// `GET /`: the servers this caller may use, with their endpoints and status.
@@ -145,16 +139,15 @@ async fn catalog(request: &Request) -> Response {
         );
     }
     let base = base_url(request);
-    let store = Store::open_default()
-        .inspect_err(|err| eprintln!("key-value store unavailable: {err:?}"))
-        .ok();
+    let secret = variables::get("gateway_secret").unwrap_or_default();
+    let store = SealedKv::open(secret.as_bytes());
     let servers: Vec<Value> = body["servers"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|server| {
             let id = server["id"].as_str().unwrap_or_default();
-            let (status, checked_ms) = recorded_status(store.as_ref(), id);
+            let (status, checked_ms) = recorded_status(&store, id);
             json!({
                 "id": id,
                 "name": server["name"],

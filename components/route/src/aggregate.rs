@@ -9,6 +9,7 @@
 
 use std::future::Future;
 
+use auth_core::audit::Surface;
 use auth_core::{Credentials, Decision};
 use futures::future::join_all;
 use gateway_core::GatewayError;
@@ -25,6 +26,7 @@ use serde_json::{Map, Value, json};
 use spin_sdk::http::{Method, ResponseOutparam};
 
 use crate::Inbound;
+use crate::audit;
 use crate::authz;
 use crate::mcp_endpoint::{Failure, LIST_TTL_MS, call_result_for_client, upstream_failure};
 use crate::respond;
@@ -324,7 +326,10 @@ pub async fn openapi(
     } else {
         match authz::authorize(settings, inbound, false).await {
             Ok(decision) => members(all_members, &decision),
-            Err(refusal) => return respond::refusal(outparam, refusal),
+            Err(refusal) => {
+                return audit::refused(settings, inbound, Surface::Rest, "", refusal, outparam)
+                    .await;
+            }
         }
     };
     let headers: Vec<(String, String)> = credentials
@@ -348,7 +353,7 @@ pub async fn openapi(
         .collect();
     if anonymous && documents.is_empty() {
         let refusal = authz::unauthenticated(settings, inbound, false, "credentials required");
-        return respond::refusal(outparam, refusal);
+        return audit::refused(settings, inbound, Surface::Rest, "", refusal, outparam).await;
     }
     let info = DocumentInfo {
         title: &settings.server_name,

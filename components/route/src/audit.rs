@@ -1,14 +1,15 @@
-//! The audit record of a tool call, the same for every surface: sent to the auth component
-//! after the response has gone out, so it never delays or fails the call.
+//! The audit record of a tool call or a refusal, the same for every surface: sent to the auth
+//! component after the response has gone out, so it never delays or fails the call.
 
 use auth_core::audit::{Surface, args_sha256};
-use auth_core::{AuditRecord, Decision};
+use auth_core::{AuditRecord, Decision, Who};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use spin_sdk::http::ResponseOutparam;
 
-use crate::clock;
+use crate::authz::{self, Refusal};
 use crate::settings::Settings;
-use crate::spin_io;
+use crate::{Inbound, clock, respond, spin_io};
 
 const AUTH_AUDIT: &str = "http://auth.spin.internal/audit";
 
@@ -39,16 +40,49 @@ pub struct Call<'a> {
 }
 
 pub async fn record(settings: &Settings, call: Call<'_>) {
-    let record = AuditRecord {
-        principal_id: call.decision.principal.id.clone(),
-        groups: call.decision.principal.groups.clone(),
+    send(AuditRecord {
+        who: Who::of(&call.decision.principal),
         server: settings.server_id.clone(),
         tool: call.tool.to_owned(),
         surface: call.surface,
         status: call.status,
         latency_ms: clock::now_ms().saturating_sub(call.started_ms),
         args_sha256: call.arguments.sha256(),
+        detail: None,
+    })
+    .await;
+}
+
+/// Answers a request refused before it reached a tool (credentials, a server that is not the
+/// caller's, authorization unavailable), then audits it: who (as far as known), what they
+/// asked for (`tool`, empty when no tool was named), the status and why.
+pub async fn refused(
+    settings: &Settings,
+    inbound: &Inbound,
+    surface: Surface,
+    tool: &str,
+    refusal: Refusal,
+    outparam: ResponseOutparam,
+) {
+    let who = match &refusal.principal {
+        Some(principal) => Who::of(principal),
+        None => Who::unauthenticated(&authz::credentials(inbound)),
     };
+    let record = AuditRecord {
+        who,
+        server: settings.server_id.clone(),
+        tool: tool.to_owned(),
+        surface,
+        status: refusal.status,
+        latency_ms: clock::now_ms().saturating_sub(inbound.received_ms),
+        args_sha256: Arguments::Unparsed(&inbound.body).sha256(),
+        detail: Some(refusal.detail.clone()),
+    };
+    respond::refusal(outparam, refusal);
+    send(record).await;
+}
+
+async fn send(record: AuditRecord) {
     let Ok(body) = serde_json::to_vec(&record) else {
         return;
     };

@@ -2,26 +2,29 @@
 //! component cached in key-value (no chaining hop in steady state), else a chained call to
 //! `auth.spin.internal`.
 
+use auth_core::audit::AUDIT_DETAIL;
 use auth_core::{
-    CredentialError, Credentials, Decision, decision_cache_key, reject_query_credentials,
+    CredentialError, Credentials, Decision, Principal, decision_cache_key, reject_query_credentials,
 };
 use gateway_core::GatewayError;
-use mcp_proto::transport::StateStore;
+use sealed_kv::SealedKv;
 use serde_json::Value;
 use spin_sdk::http::{Method, Request, Response, send};
 
 use crate::Inbound;
 use crate::clock;
 use crate::settings::{Settings, Target};
-use crate::spin_io::KvState;
 
 const AUTH_AUTHORIZE: &str = "http://auth.spin.internal/authorize";
 
-/// A refusal, with the body the caller sees (from the auth component, never a secret).
+/// A refusal, with the body the caller sees (from the auth component, never a secret), and
+/// what the audit records of it: who, if they were authenticated, and why.
 pub struct Refusal {
     pub status: u16,
     pub body: Value,
     pub www_authenticate: Option<String>,
+    pub principal: Option<Principal>,
+    pub detail: String,
 }
 
 impl From<GatewayError> for Refusal {
@@ -33,6 +36,8 @@ impl From<GatewayError> for Refusal {
             status: error.status(),
             www_authenticate: error.www_authenticate().map(str::to_string),
             body: error.body(),
+            principal: None,
+            detail: error.to_string(),
         }
     }
 }
@@ -60,6 +65,8 @@ pub fn unauthenticated(
         status: 401,
         body: serde_json::json!({"error": "unauthorized", "message": message}),
         www_authenticate: Some(challenge(settings, inbound, mcp)),
+        principal: None,
+        detail: message.to_owned(),
     }
 }
 
@@ -89,7 +96,11 @@ pub async fn authorize(
     if in_scope {
         Ok(decision)
     } else {
-        Err(GatewayError::NotFound.into())
+        Err(Refusal {
+            principal: Some(decision.principal),
+            detail: "the server is not granted to the caller".into(),
+            ..GatewayError::NotFound.into()
+        })
     }
 }
 
@@ -118,9 +129,8 @@ pub fn tool_rule<'a>(settings: &'a Settings, decision: &'a Decision) -> impl Fn(
 }
 
 fn cached(settings: &Settings, credentials: &Credentials) -> Option<Decision> {
-    let key = decision_cache_key(&settings.gateway_secret, credentials);
-    let bytes = KvState::open().get(&key)?;
-    let decision: Decision = serde_json::from_slice(&bytes).ok()?;
+    let key = decision_cache_key(&settings.gateway_secret, credentials).ok()?;
+    let decision: Decision = SealedKv::open(&settings.gateway_secret).get_json(&key)?;
     decision.is_fresh(clock::now_ms()).then_some(decision)
 }
 
@@ -140,7 +150,11 @@ async fn ask_auth(
                 "auth component unreachable: {err:?}"
             )))
         })?;
-    let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    let mut body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    let detail = body
+        .as_object_mut()
+        .and_then(|body| body.remove(AUDIT_DETAIL))
+        .and_then(|detail| detail.as_str().map(str::to_owned));
     match *response.status() {
         200 => serde_json::from_value(body).map_err(|err| {
             Refusal::from(GatewayError::AuthorizationUnavailable(format!(
@@ -148,20 +162,26 @@ async fn ask_auth(
             )))
         }),
         401 => {
-            let message = body["message"]
-                .as_str()
-                .unwrap_or("invalid credentials")
-                .to_string();
-            Err(unauthorized(message))
+            let message = body["message"].as_str().unwrap_or("invalid credentials");
+            let mut refusal = unauthorized(message.to_owned());
+            if let Some(detail) = detail {
+                refusal.detail = detail;
+            }
+            Err(refusal)
         }
-        status => Err(Refusal {
-            status: if status >= 500 { 503 } else { status },
-            body: if body.is_object() {
-                body
-            } else {
-                serde_json::json!({"error": "unavailable", "message": "authorization is unavailable"})
-            },
-            www_authenticate: None,
-        }),
+        status => {
+            let detail = format!("the auth component answered HTTP {status}: {body}");
+            Err(Refusal {
+                status: if status >= 500 { 503 } else { status },
+                body: if body.is_object() {
+                    body
+                } else {
+                    serde_json::json!({"error": "unavailable", "message": "authorization is unavailable"})
+                },
+                www_authenticate: None,
+                principal: None,
+                detail,
+            })
+        }
     }
 }

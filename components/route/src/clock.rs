@@ -7,11 +7,7 @@ use std::time::Duration;
 
 use wasi::clocks::monotonic_clock;
 
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
+pub use sealed_kv::now_ms;
 
 /// Completes once `duration` has passed (wasi monotonic clock, driven by Spin's executor).
 pub struct Sleep {

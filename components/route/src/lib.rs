@@ -40,6 +40,8 @@ pub struct Inbound {
     pub full_url: String,
     pub path_info: String,
     pub body: Vec<u8>,
+    /// When the request arrived, for the latency of refusals.
+    pub received_ms: u64,
 }
 
 impl Inbound {
@@ -56,6 +58,7 @@ impl Inbound {
 }
 
 async fn handle(request: IncomingRequest, outparam: ResponseOutparam) {
+    let received_ms = clock::now_ms();
     let headers: Vec<(String, String)> = request
         .headers()
         .entries()
@@ -84,6 +87,7 @@ async fn handle(request: IncomingRequest, outparam: ResponseOutparam) {
         path_info: find("spin-path-info"),
         headers,
         body,
+        received_ms,
     };
     let route = match &settings.target {
         Target::Upstream(_) => {

@@ -28,7 +28,6 @@ use mcp_proto::jsonrpc::{
     ErrorObject, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, MISSING_CLIENT_CAPABILITY,
     Message, PARSE_ERROR, Request, RequestId, Response,
 };
-use mcp_proto::transport::StateStore;
 use mcp_proto::types::{
     CacheScope, CallToolResult, FORWARDED_METHODS, Implementation, METHOD_DISCOVER,
     METHOD_INITIALIZE, METHOD_LOGGING_SET_LEVEL, METHOD_PING, METHOD_PROMPTS_GET,
@@ -36,6 +35,7 @@ use mcp_proto::types::{
     REMOVED_IN_MODERN,
 };
 use mcp_proto::upstream::{MAX_TOOL_PAGES, ServerDescription, UpstreamError};
+use sealed_kv::SealedKv;
 use serde_json::{Map, Value, json};
 use spin_sdk::http::{Method, ResponseOutparam};
 
@@ -47,7 +47,6 @@ use crate::clock;
 use crate::pins::{self, PinScope};
 use crate::respond;
 use crate::settings::{Settings, Target};
-use crate::spin_io::KvState;
 use crate::upstream::{Upstream, gateway_error};
 
 /// How long a modern client may cache this server's discover and list results.
@@ -61,7 +60,10 @@ pub async fn serve(settings: &Settings, inbound: &Inbound, outparam: ResponseOut
     }
     let decision = match authz::authorize(settings, inbound, true).await {
         Ok(decision) => decision,
-        Err(refusal) => return respond::refusal(outparam, refusal),
+        Err(refusal) => {
+            let tool = requested_tool(&inbound.body);
+            return audit::refused(settings, inbound, Surface::Mcp, &tool, refusal, outparam).await;
+        }
     };
     match inbound.method {
         Method::Post => {}
@@ -140,6 +142,19 @@ pub async fn serve(settings: &Settings, inbound: &Inbound, outparam: ResponseOut
     respond_outcome(outparam, id, modern, outcome, &extra_headers);
 }
 
+/// The tool a refused request asked for (a `tools/call`), for the audit; empty otherwise.
+fn requested_tool(body: &[u8]) -> String {
+    match Message::parse(body) {
+        Ok(Message::Request(request)) if request.method == METHOD_TOOLS_CALL => request
+            .params
+            .as_ref()
+            .and_then(|params| params["name"].as_str())
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
+    }
+}
+
 fn nonce() -> [u8; NONCE_LEN] {
     let bytes = wasi::random::random::get_random_bytes(NONCE_LEN as u64);
     bytes
@@ -161,8 +176,8 @@ fn check_session(
         presented,
         clock::now_ms(),
     )?;
-    if KvState::open()
-        .get(&session::revocation_key(presented))
+    if SealedKv::open(&settings.gateway_secret)
+        .get_json::<bool>(&session::revocation_key(presented))
         .is_some()
     {
         return Err(SessionError::Expired);
@@ -185,9 +200,10 @@ fn end_session(
     match check_session(settings, inbound, decision) {
         Ok(expires_ms) => {
             let presented = inbound.header(SESSION_ID).unwrap_or_default();
-            KvState::open().set(
+            SealedKv::open(&settings.gateway_secret).set_json(
                 &session::revocation_key(presented),
-                &expires_ms.to_be_bytes(),
+                &true,
+                expires_ms,
             );
             respond::bytes(outparam, 204, "application/json", &[], Vec::new());
         }

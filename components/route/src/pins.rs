@@ -6,16 +6,16 @@
 //! why.
 
 use auth_core::pins::{
-    self, Definition, DefinitionKind, FLAG_META_KEY, FLAG_PENDING, Observed, PinMode, Pins,
-    Visibility,
+    self, Definition, DefinitionKind, FLAG_META_KEY, FLAG_PENDING, Observed, PINS_TTL_MS, PinMode,
+    Pins, Visibility,
 };
-use mcp_proto::transport::StateStore;
 use mcp_proto::types::Tool;
+use sealed_kv::SealedKv;
 use serde_json::{Map, Value, json};
 
 use crate::clock;
 use crate::settings::Settings;
-use crate::spin_io::{self, KvState};
+use crate::spin_io;
 
 const AUTH_DEFINITIONS: &str = "http://auth.spin.internal/definitions";
 
@@ -121,12 +121,9 @@ fn flag(object: &mut Map<String, Value>) {
 /// The server's pins, knowing every one of `definitions`: from key-value while they are
 /// fresh and know them all, else from the auth component (which then records the unknown).
 async fn current(scope: &PinScope, definitions: &[Definition]) -> Result<Pins, String> {
-    let store = KvState::open();
+    let store = SealedKv::open(&scope.secret);
     let key = pins::cache_key(&scope.server);
-    let now_ms = clock::now_ms();
-    let cached = store
-        .get(&key)
-        .and_then(|bytes| pins::open(&scope.secret, &scope.server, &bytes, now_ms));
+    let cached: Option<Pins> = store.get_json(&key);
     let from_cache = cached.is_some();
     let mut pins = match cached {
         Some(pins) => pins,
@@ -138,10 +135,7 @@ async fn current(scope: &PinScope, definitions: &[Definition]) -> Result<Pins, S
     } else if from_cache {
         return Ok(pins);
     }
-    store.set(
-        &key,
-        &pins::seal(&scope.secret, &scope.server, &pins, now_ms),
-    );
+    store.set_json(&key, &pins, clock::now_ms().saturating_add(PINS_TTL_MS));
     Ok(pins)
 }
 

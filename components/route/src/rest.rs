@@ -76,7 +76,9 @@ pub async fn info(settings: &Settings, inbound: &Inbound, outparam: ResponseOutp
     }
     let decision = match authz::authorize(settings, inbound, false).await {
         Ok(decision) => decision,
-        Err(refusal) => return respond::refusal(outparam, refusal),
+        Err(refusal) => {
+            return audit::refused(settings, inbound, Surface::Rest, "", refusal, outparam).await;
+        }
     };
     let tools = match tools(settings).await {
         Ok(tools) => usable_tools(tools, authz::tool_rule(settings, &decision)),
@@ -123,7 +125,10 @@ pub async fn openapi(settings: &Settings, inbound: &Inbound, outparam: ResponseO
     } else {
         match authz::authorize(settings, inbound, false).await {
             Ok(decision) => Some(decision),
-            Err(refusal) => return respond::refusal(outparam, refusal),
+            Err(refusal) => {
+                return audit::refused(settings, inbound, Surface::Rest, "", refusal, outparam)
+                    .await;
+            }
         }
     };
     let tools = match &decision {
@@ -154,7 +159,9 @@ pub async fn call(settings: &Settings, inbound: &Inbound, tool: &str, outparam: 
     }
     let decision = match authz::authorize(settings, inbound, false).await {
         Ok(decision) => decision,
-        Err(refusal) => return respond::refusal(outparam, refusal),
+        Err(refusal) => {
+            return audit::refused(settings, inbound, Surface::Rest, tool, refusal, outparam).await;
+        }
     };
     let started_ms = clock::now_ms();
     let parsed = parse_object(&inbound.body);

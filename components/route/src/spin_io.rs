@@ -1,9 +1,9 @@
 //! The I/O mcp-proto's upstream client needs, done with Spin: outbound HTTP (with an overall
-//! deadline; also the aggregate's `GET`s of member documents) and the key-value store every instance shares.
+//! deadline; also the aggregate's `GET`s of member documents); the key-value store every
+//! instance shares is `sealed_kv`.
 
-use mcp_proto::transport::{HttpRequest, HttpResponse, HttpTransport, StateStore, TransportError};
+use mcp_proto::transport::{HttpRequest, HttpResponse, HttpTransport, TransportError};
 use spin_sdk::http::{Method, Request, Response, SendError, send};
-use spin_sdk::key_value::Store;
 
 use crate::clock;
 
@@ -84,45 +84,5 @@ fn classify(error: SendError) -> TransportError {
         TransportError::Connect(text)
     } else {
         TransportError::Other(text)
-    }
-}
-
-/// Spin's `default` key-value store; failures read as "absent" and are logged.
-pub struct KvState(Option<Store>);
-
-impl KvState {
-    pub fn open() -> Self {
-        match Store::open_default() {
-            Ok(store) => Self(Some(store)),
-            Err(err) => {
-                eprintln!("key-value store unavailable: {err:?}");
-                Self(None)
-            }
-        }
-    }
-}
-
-impl StateStore for KvState {
-    fn get(&self, key: &str) -> Option<Vec<u8>> {
-        self.0.as_ref()?.get(key).unwrap_or_else(|err| {
-            eprintln!("key-value get failed: {err:?}");
-            None
-        })
-    }
-
-    fn set(&self, key: &str, value: &[u8]) {
-        if let Some(store) = &self.0
-            && let Err(err) = store.set(key, value)
-        {
-            eprintln!("key-value set failed: {err:?}");
-        }
-    }
-
-    fn delete(&self, key: &str) {
-        if let Some(store) = &self.0
-            && let Err(err) = store.delete(key)
-        {
-            eprintln!("key-value delete failed: {err:?}");
-        }
     }
 }

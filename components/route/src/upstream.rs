@@ -4,18 +4,19 @@
 use auth_core::Credentials;
 use gateway_core::GatewayError;
 use gateway_core::server_status::{ServerStatus, StatusFact, fact_key};
-use mcp_proto::transport::StateStore;
 use mcp_proto::types::{Implementation, Tool};
 use mcp_proto::upstream::{ToolList, UpstreamClient, UpstreamConfig, UpstreamError};
 
 use crate::clock;
 use crate::pins::{self, PinScope};
 use crate::settings::{Settings, Target};
-use crate::spin_io::{KvState, SpinTransport};
+use sealed_kv::{STATE_LIFETIME_MS, SealedKv};
+
+use crate::spin_io::SpinTransport;
 
 pub struct Upstream {
     transport: SpinTransport,
-    store: KvState,
+    store: SealedKv,
     config: UpstreamConfig,
     /// The server whose status this upstream's tool lists tell the catalog (own upstream only).
     reports_for: Option<String>,
@@ -30,7 +31,11 @@ impl Upstream {
             return Err(GatewayError::NotFound);
         };
         let headers = target.credential_headers().inspect_err(|error| {
-            record_status(&KvState::open(), &settings.server_id, error);
+            record_status(
+                &SealedKv::open(&settings.gateway_secret),
+                &settings.server_id,
+                error,
+            );
         })?;
         let mut upstream = Self::with(target.url.clone(), headers, settings);
         upstream.reports_for = Some(settings.server_id.clone());
@@ -52,7 +57,7 @@ impl Upstream {
     fn with(url: String, extra_headers: Vec<(String, String)>, settings: &Settings) -> Self {
         Self {
             transport: SpinTransport,
-            store: KvState::open(),
+            store: SealedKv::open(&settings.gateway_secret),
             config: UpstreamConfig {
                 url,
                 extra_headers,
@@ -95,7 +100,7 @@ impl Upstream {
         self.pins.as_ref()
     }
 
-    pub fn client(&self) -> UpstreamClient<'_, SpinTransport, KvState> {
+    pub fn client(&self) -> UpstreamClient<'_, SpinTransport, SealedKv> {
         UpstreamClient::new(
             self.config.clone(),
             &self.transport,
@@ -105,20 +110,20 @@ impl Upstream {
     }
 }
 
-fn record_status(store: &KvState, server: &str, error: &GatewayError) {
+fn record_status(store: &SealedKv, server: &str, error: &GatewayError) {
     if let Some(status) = ServerStatus::of_error(error) {
         save_status(store, server, status);
     }
 }
 
-fn save_status(store: &KvState, server: &str, status: ServerStatus) {
-    let fact = StatusFact {
-        status,
-        checked_ms: clock::now_ms(),
-    };
-    if let Ok(bytes) = serde_json::to_vec(&fact) {
-        store.set(&fact_key(server), &bytes);
-    }
+fn save_status(store: &SealedKv, server: &str, status: ServerStatus) {
+    let checked_ms = clock::now_ms();
+    let fact = StatusFact { status, checked_ms };
+    store.set_json(
+        &fact_key(server),
+        &fact,
+        checked_ms.saturating_add(STATE_LIFETIME_MS),
+    );
 }
 
 /// `http://<id>.spin.internal/<id>/<tail>`: a member route entry's endpoint by service chaining.

@@ -104,27 +104,42 @@ impl Credentials {
         .collect()
     }
 
-    /// Unambiguous bytes of every credential header (presence, length, value), for the cache key.
-    pub fn canonical_bytes(&self) -> Vec<u8> {
+    /// Unambiguous bytes of what authenticates the request, for the decision cache key: the
+    /// credential used and, next to an API key, the identity a forwarder asserts. Headers that
+    /// take no part (a second token next to `X-API-Key`, forwarded headers next to an Entra
+    /// token, an `X-Auth-Source` that asserts nothing) are left out, so they cannot mint new
+    /// entries; an identity's groups count as a set.
+    pub fn cache_identity(&self) -> Result<Vec<u8>, CredentialError> {
         let mut bytes = Vec::new();
-        for value in [
-            &self.authorization,
-            &self.api_key,
-            &self.auth_source,
-            &self.forwarded_groups,
-            &self.forwarded_oid,
-            &self.forwarded_tid,
-        ] {
-            match value {
-                None => bytes.push(0),
-                Some(value) => {
-                    bytes.push(1);
-                    bytes.extend_from_slice(&(value.len() as u64).to_be_bytes());
-                    bytes.extend_from_slice(value.as_bytes());
+        let mut push = |part: &str| {
+            bytes.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            bytes.extend_from_slice(part.as_bytes());
+        };
+        match self.presented()? {
+            Presented::Bearer(token) => {
+                push("bearer");
+                push(token);
+            }
+            Presented::ApiKey(key) => {
+                push("api-key");
+                push(key);
+                match self.forwarded_identity() {
+                    None => push("no identity"),
+                    Some(Err(IncompleteForwardedIdentity)) => push("incomplete identity"),
+                    Some(Ok(user)) => {
+                        push("identity");
+                        push(&user.object_id);
+                        push(&user.tenant_id);
+                        let groups: std::collections::BTreeSet<&String> =
+                            user.groups.iter().collect();
+                        for group in groups {
+                            push(group);
+                        }
+                    }
                 }
             }
         }
-        bytes
+        Ok(bytes)
     }
 
     /// Which credential the request authenticates with. An empty `Bearer ` (what Open WebUI
@@ -237,10 +252,6 @@ mod tests {
         assert_eq!(c.headers().len(), 4);
         let forwarded = creds(&[("x-entra-oid", "o"), ("x-entra-tid", "t")]);
         assert_eq!(forwarded.headers().len(), 2);
-        assert_ne!(
-            forwarded.canonical_bytes(),
-            creds(&[("x-entra-oid", "o")]).canonical_bytes()
-        );
     }
 
     #[test]
@@ -329,13 +340,56 @@ mod tests {
     }
 
     #[test]
-    fn canonical_bytes_distinguish_which_header_holds_a_value() {
-        let in_auth = creds(&[("authorization", "Bearer x")]);
-        let in_key = creds(&[("x-api-key", "Bearer x")]);
-        assert_ne!(in_auth.canonical_bytes(), in_key.canonical_bytes());
+    fn the_cache_identity_covers_the_credential_used_and_nothing_else() {
+        let bearer = creds(&[("authorization", "Bearer x")]);
+        let key = creds(&[("x-api-key", "mcpk_x")]);
+        assert_ne!(bearer.cache_identity(), key.cache_identity());
+        // Headers that take no part in the decision do not make a new entry.
+        for extra in [
+            creds(&[("Authorization", "Bearer x"), ("x-entra-groups", "g1")]),
+            creds(&[
+                ("authorization", "Bearer x"),
+                ("x-auth-source", "entra-token"),
+            ]),
+        ] {
+            assert_eq!(extra.cache_identity(), bearer.cache_identity());
+        }
+        for extra in [
+            creds(&[
+                ("x-api-key", "mcpk_x"),
+                ("authorization", "Bearer owui-token"),
+            ]),
+            creds(&[
+                ("x-api-key", "mcpk_x"),
+                ("x-entra-oid", "o"),
+                ("x-entra-tid", "t"),
+            ]),
+        ] {
+            assert_eq!(extra.cache_identity(), key.cache_identity());
+        }
+        // An asserted identity is part of it; its groups as a set.
+        let forwarded = |groups: &str| {
+            creds(&[
+                ("x-api-key", "mcpk_x"),
+                ("x-auth-source", "entra-token"),
+                ("x-entra-oid", "o"),
+                ("x-entra-tid", "t"),
+                ("x-entra-groups", groups),
+            ])
+        };
+        assert_ne!(forwarded("g1").cache_identity(), key.cache_identity());
+        assert_ne!(
+            forwarded("g1").cache_identity(),
+            forwarded("g2").cache_identity()
+        );
         assert_eq!(
-            in_auth.canonical_bytes(),
-            creds(&[("Authorization", "Bearer x")]).canonical_bytes()
+            forwarded("g1, g2").cache_identity(),
+            forwarded("g2,g1").cache_identity()
+        );
+        assert_eq!(
+            creds(&[]).cache_identity(),
+            Err(CredentialError::Missing),
+            "nothing to cache"
         );
     }
 

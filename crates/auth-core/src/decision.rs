@@ -7,7 +7,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::credentials::Credentials;
+use crate::credentials::{CredentialError, Credentials};
 use crate::tools::ToolAccess;
 
 /// Longest time a decision is reused before the policy is read again (revocation latency).
@@ -112,16 +112,20 @@ pub fn decision_expiry(now_ms: u64, credential_expires_at_ms: Option<u64>) -> u6
     credential_expires_at_ms.map_or(ttl_end, |expiry| expiry.min(ttl_end))
 }
 
-/// Key-value key of the decision for these credentials: [`DECISION_KEY_PREFIX`] + hex HMAC-SHA256 of their
-/// canonical bytes under the gateway secret, so the store never holds a credential.
-pub fn decision_cache_key(gateway_secret: &[u8], credentials: &Credentials) -> String {
+/// Key-value key of the decision for these credentials: [`DECISION_KEY_PREFIX`] + hex
+/// HMAC-SHA256 of their [`Credentials::cache_identity`] under the gateway secret, so the store
+/// never holds a credential.
+pub fn decision_cache_key(
+    gateway_secret: &[u8],
+    credentials: &Credentials,
+) -> Result<String, CredentialError> {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(gateway_secret).expect("HMAC accepts keys of any length");
-    mac.update(&credentials.canonical_bytes());
-    format!(
+    mac.update(&credentials.cache_identity()?);
+    Ok(format!(
         "{DECISION_KEY_PREFIX}{}",
         hex::encode(mac.finalize().into_bytes())
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -218,12 +222,12 @@ mod tests {
             authorization: Some("Bearer token-b".into()),
             ..Credentials::default()
         };
-        let key = decision_cache_key(b"secret-1", &alice);
+        let key = decision_cache_key(b"secret-1", &alice).unwrap();
         assert!(key.starts_with(DECISION_KEY_PREFIX));
         assert_eq!(key.len(), DECISION_KEY_PREFIX.len() + 64);
         assert!(!key.contains("token-a"));
-        assert_eq!(key, decision_cache_key(b"secret-1", &alice));
-        assert_ne!(key, decision_cache_key(b"secret-2", &alice));
-        assert_ne!(key, decision_cache_key(b"secret-1", &bob));
+        assert_eq!(key, decision_cache_key(b"secret-1", &alice).unwrap());
+        assert_ne!(key, decision_cache_key(b"secret-2", &alice).unwrap());
+        assert_ne!(key, decision_cache_key(b"secret-1", &bob).unwrap());
     }
 }

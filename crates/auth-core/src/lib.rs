@@ -10,13 +10,14 @@ pub mod decision;
 pub mod entra;
 pub mod pins;
 pub mod policy;
+pub mod sealed;
 pub mod sql;
 #[cfg(feature = "test-issuer")]
 pub mod test_issuer;
 pub mod tools;
 
 pub use api_key::{ApiKeyError, ApiKeyRecord};
-pub use audit::AuditRecord;
+pub use audit::{AuditRecord, CallerKind, Who};
 pub use credentials::{
     CredentialError, Credentials, ForwardedIdentity, Presented, reject_query_credentials,
 };

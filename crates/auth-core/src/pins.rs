@@ -6,17 +6,15 @@
 //! change is a change.
 //!
 //! The route component checks every list it serves against the server's [`Pins`] (approved and
-//! pending hashes), which it keeps in key-value [`seal`]ed under the gateway secret, so steady
+//! pending hashes), which it keeps in key-value sealed under the gateway secret ([`crate::sealed`]), so steady
 //! state costs no database query. It reports hashes it has not seen to the auth component
 //! (`POST /definitions`, an [`Observed`]), which records them (pending, or approved at first
 //! sight under `warn`) and answers with the server's fresh [`Pins`].
 
 use std::collections::BTreeSet;
 
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use sha2::Sha256;
 
 use crate::audit::canonical_sha256;
 
@@ -29,7 +27,6 @@ pub const FLAG_META_KEY: &str = "mcp-gateway/approval";
 pub const FLAG_PENDING: &str = "pending";
 /// Who approved the definitions `warn` saw first, in the `decided_by` column.
 pub const FIRST_SIGHT: &str = "first sight";
-const DOMAIN: &[u8] = b"mcp-gateway/pins/v1\0";
 /// The longest name the `definitions` table takes.
 const MAX_NAME_LEN: usize = 512;
 
@@ -208,50 +205,6 @@ impl Observed {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct Sealed {
-    expires_at_ms: u64,
-    pins: Pins,
-    tag: String,
-}
-
-fn tag(secret: &[u8], server: &str, expires_at_ms: u64, pins: &Pins) -> Hmac<Sha256> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(DOMAIN);
-    mac.update(&(server.len() as u64).to_be_bytes());
-    mac.update(server.as_bytes());
-    mac.update(&expires_at_ms.to_be_bytes());
-    mac.update(&serde_json::to_vec(pins).expect("pins serialize"));
-    mac
-}
-
-/// `pins` of `server` as stored in key-value until `now_ms + PINS_TTL_MS`, under an HMAC of
-/// the gateway secret: whoever can write key-value cannot approve a definition.
-pub fn seal(secret: &[u8], server: &str, pins: &Pins, now_ms: u64) -> Vec<u8> {
-    let expires_at_ms = now_ms.saturating_add(PINS_TTL_MS);
-    let tag = hex::encode(
-        tag(secret, server, expires_at_ms, pins)
-            .finalize()
-            .into_bytes(),
-    );
-    serde_json::to_vec(&Sealed {
-        expires_at_ms,
-        pins: pins.clone(),
-        tag,
-    })
-    .expect("pins serialize")
-}
-
-/// The pins [`seal`] stored, if intact, sealed for `server` and not expired.
-pub fn open(secret: &[u8], server: &str, bytes: &[u8], now_ms: u64) -> Option<Pins> {
-    let sealed: Sealed = serde_json::from_slice(bytes).ok()?;
-    let presented = hex::decode(&sealed.tag).ok()?;
-    tag(secret, server, sealed.expires_at_ms, &sealed.pins)
-        .verify_slice(&presented)
-        .ok()?;
-    (now_ms < sealed.expires_at_ms).then_some(sealed.pins)
-}
-
 /// The key-value key of a server's sealed pins.
 pub fn cache_key(server: &str) -> String {
     format!("mcp-pins:v1:{server}")
@@ -260,8 +213,6 @@ pub fn cache_key(server: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
     fn echo(description: &str) -> Value {
         json!({"name": "echo", "description": description, "inputSchema": {"type": "object"},
@@ -335,27 +286,5 @@ mod tests {
             ..observed
         };
         assert!(enforce.first_sight(&BTreeSet::new()).is_empty());
-    }
-
-    #[test]
-    fn sealed_pins_open_only_intact_for_their_server_until_they_expire() {
-        let pins = Pins {
-            approved: ["a".repeat(64)].into(),
-            pending: BTreeSet::new(),
-        };
-        let sealed = seal(SECRET, "demo", &pins, 1_000);
-        assert_eq!(open(SECRET, "demo", &sealed, 2_000), Some(pins.clone()));
-        assert_eq!(open(SECRET, "demo", &sealed, 1_000 + PINS_TTL_MS), None);
-        assert_eq!(open(SECRET, "github", &sealed, 2_000), None);
-        assert_eq!(
-            open(b"another secret, thirty-two bytes!", "demo", &sealed, 2_000),
-            None
-        );
-        // Approving a hash by editing the stored entry breaks the seal.
-        let mut forged: Value = serde_json::from_slice(&sealed).unwrap();
-        forged["pins"]["approved"] = json!(["b".repeat(64)]);
-        let forged = serde_json::to_vec(&forged).unwrap();
-        assert_eq!(open(SECRET, "demo", &forged, 2_000), None);
-        assert_eq!(open(SECRET, "demo", b"garbage", 2_000), None);
     }
 }

@@ -123,10 +123,14 @@ pub const SELECT_API_KEY: &str = "SELECT k.id, k.owner, k.all_servers, k.forward
      WHERE k.key_sha256 = $1 GROUP BY k.id";
 
 /// Parameters: principal id, groups as a JSON array in text, server, tool, status (int4),
-/// latency ms (int8), argument hash, surface (`rest`, `mcp` or `definition`).
+/// latency ms (int8), argument hash, surface (`rest`, `mcp` or `definition`), principal name,
+/// tenant id, caller kind, forwarder key, refusal detail (tenant id, forwarder key and detail
+/// may be NULL).
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_log \
-     (principal_id, groups, server_id, tool, status, latency_ms, args_sha256, surface) \
-     VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::text::jsonb)), $3, $4, $5, $6, $7, $8)";
+     (principal_id, groups, server_id, tool, status, latency_ms, args_sha256, surface, \
+      principal_name, tenant_id, caller, via, detail) \
+     VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::text::jsonb)), $3, $4, $5, $6, $7, $8, \
+             $9, $10, $11, $12, $13)";
 
 /// The kinds of definition server `$1` has approved ones of. Columns: `kind`.
 pub const SELECT_APPROVED_KINDS: &str =

@@ -1,4 +1,4 @@
-//! The audit log: written by the auth component for every tool call, read here.
+//! The audit log: written by the auth component for every tool call and refusal, read here.
 
 use std::fmt;
 
@@ -16,7 +16,15 @@ pub struct AuditFilter {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEntry {
     pub at: String,
+    /// Empty for a refusal of credentials (nobody was authenticated).
     pub principal_id: String,
+    /// A label (UPN, key owner); none for records from before labels were recorded.
+    pub principal_name: Option<String>,
+    pub tenant_id: Option<String>,
+    /// `token`, `key`, `forwarder`, `anonymous` or `gateway`.
+    pub caller: Option<String>,
+    /// The forwarder key that asserted a forwarded user.
+    pub via: Option<String>,
     pub groups: Vec<String>,
     pub server: String,
     pub tool: String,
@@ -25,15 +33,31 @@ pub struct AuditEntry {
     pub status: i32,
     pub latency_ms: i64,
     pub args_sha256: String,
+    /// Why the request was refused.
+    pub detail: Option<String>,
 }
 
 impl fmt::Display for AuditEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}\t{}\t{}/{}\t{}\t{}\t{} ms\targs={}\tgroups={}",
+            "{}\t{} ({}, {}{}{})\t{}/{}\t{}\t{}\t{} ms\targs={}\tgroups={}{}",
             self.at,
-            self.principal_id,
+            if self.principal_id.is_empty() {
+                "-"
+            } else {
+                &self.principal_id
+            },
+            self.principal_name.as_deref().unwrap_or("-"),
+            self.caller.as_deref().unwrap_or("-"),
+            self.tenant_id
+                .as_deref()
+                .map(|t| format!(", tenant {t}"))
+                .unwrap_or_default(),
+            self.via
+                .as_deref()
+                .map(|v| format!(", via {v}"))
+                .unwrap_or_default(),
             self.server,
             self.tool,
             self.surface.as_deref().unwrap_or("-"),
@@ -41,6 +65,10 @@ impl fmt::Display for AuditEntry {
             self.latency_ms,
             self.args_sha256,
             self.groups.join(","),
+            self.detail
+                .as_deref()
+                .map(|d| format!("\tdetail={d}"))
+                .unwrap_or_default(),
         )
     }
 }
@@ -48,9 +76,10 @@ impl fmt::Display for AuditEntry {
 impl Admin {
     /// Inserts a record exactly as the auth component does.
     pub async fn record_audit(&self, record: &AuditRecord) -> Result<()> {
-        let groups = serde_json::to_string(&record.groups).expect("strings serialize");
+        let who = &record.who;
+        let groups = serde_json::to_string(&who.groups).expect("strings serialize");
         sqlx::query(sql::INSERT_AUDIT)
-            .bind(&record.principal_id)
+            .bind(&who.principal_id)
             .bind(groups)
             .bind(&record.server)
             .bind(&record.tool)
@@ -58,6 +87,11 @@ impl Admin {
             .bind(i64::try_from(record.latency_ms).unwrap_or(i64::MAX))
             .bind(&record.args_sha256)
             .bind(record.surface.as_str())
+            .bind(&who.principal_name)
+            .bind(&who.tenant_id)
+            .bind(who.caller.as_str())
+            .bind(&who.via)
+            .bind(&record.detail)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -65,7 +99,8 @@ impl Admin {
 
     pub async fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
         let entries = sqlx::query_as(
-            "SELECT at::text AS at, principal_id, groups, server_id AS server, tool, surface, status, latency_ms, args_sha256 \
+            "SELECT at::text AS at, principal_id, principal_name, tenant_id, caller, via, groups, \
+             server_id AS server, tool, surface, status, latency_ms, args_sha256, detail \
              FROM audit_log \
              WHERE ($1::text IS NULL OR principal_id = $1) AND ($2::text IS NULL OR server_id = $2) \
              ORDER BY audit_log.at DESC, id DESC LIMIT $3",

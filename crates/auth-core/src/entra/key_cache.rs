@@ -55,6 +55,11 @@ impl CachedKeys {
         now_ms >= self.fetched_at_ms && now_ms.saturating_sub(self.fetched_at_ms) < KEYS_MAX_AGE_MS
     }
 
+    /// When the set stops being usable at all.
+    pub fn usable_until_ms(&self) -> u64 {
+        self.fetched_at_ms.saturating_add(KEYS_MAX_AGE_MS)
+    }
+
     /// Whether a token that does not verify under these keys may cause a refetch now.
     pub fn may_refetch_for_token(&self, now_ms: u64) -> bool {
         self.refetched_for_token_at_ms

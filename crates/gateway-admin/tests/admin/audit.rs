@@ -1,19 +1,26 @@
 use auth_core::AuditRecord;
-use auth_core::audit::{Surface, args_sha256};
+use auth_core::audit::{CallerKind, Surface, Who, args_sha256};
 use gateway_admin::AuditFilter;
 
 use crate::common::TestDb;
 
 fn record(principal: &str, server: &str) -> AuditRecord {
     AuditRecord {
-        principal_id: principal.into(),
-        groups: vec!["MCP-GitHub".into(), "Tenant, with comma".into()],
+        who: Who {
+            principal_id: principal.into(),
+            principal_name: format!("{principal}@example.com"),
+            tenant_id: Some("tid-1".into()),
+            caller: CallerKind::Token,
+            via: None,
+            groups: vec!["MCP-GitHub".into(), "Tenant, with comma".into()],
+        },
         server: server.into(),
         tool: "search".into(),
         surface: Surface::Mcp,
         status: 200,
         latency_ms: 42,
         args_sha256: args_sha256(&serde_json::from_str(r#"{"q":"x"}"#).unwrap()),
+        detail: None,
     }
 }
 
